@@ -1,0 +1,16 @@
+# automl: AutoML inside PostgreSQL.  Built with PGXS against PostgreSQL 15.
+
+EXTENSION = automl
+MODULE_big = automl
+DATA = sql/automl--0.1.sql
+OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
+
+REGRESS = train_titanic train_iris catalog errors predict
+REGRESS_OPTS = --load-extension=automl
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/src -I/usr/include/x86_64-linux-gnu
+SHLIB_LINK = -lopenblas -llapacke -lm
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

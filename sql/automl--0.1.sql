@@ -1,0 +1,186 @@
+-- automl 0.1: catalog tables in schema automl, user-facing functions in the
+-- extension's schema (public unless CREATE EXTENSION ... SCHEMA says otherwise).
+
+\echo Use "CREATE EXTENSION automl" to load this file. \quit
+
+CREATE SCHEMA automl;
+
+-- One row per (relation, target) problem a user trains under a name.
+CREATE TABLE automl.projects (
+	id bigserial PRIMARY KEY,
+	name text NOT NULL UNIQUE,
+	relation text NOT NULL,
+	target text NOT NULL,
+	task text NOT NULL CHECK (task IN ('classification', 'regression')),
+	metric text NOT NULL,
+	owner name NOT NULL DEFAULT current_user,
+	created timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row per training run; prior tasks (no project) come from a shipped
+-- knowledge base.
+CREATE TABLE automl.tasks (
+	id bigserial PRIMARY KEY,
+	project_id bigint REFERENCES automl.projects (id) ON DELETE CASCADE,
+	relation text NOT NULL,
+	target text NOT NULL,
+	task text NOT NULL CHECK (task IN ('classification', 'regression')),
+	n_rows bigint NOT NULL,
+	n_features integer NOT NULL,
+	meta_features jsonb NOT NULL,
+	embedding float8[],
+	is_prior boolean NOT NULL DEFAULT false,
+	created timestamptz NOT NULL DEFAULT now()
+);
+
+-- Every configuration evaluated on a task.  budget records the fidelity:
+-- rows and folds used.  score is NULL for failed trials.
+CREATE TABLE automl.trials (
+	id bigserial PRIMARY KEY,
+	task_id bigint NOT NULL REFERENCES automl.tasks (id) ON DELETE CASCADE,
+	trial_number integer NOT NULL,
+	algorithm text NOT NULL,
+	hyperparameters jsonb NOT NULL,
+	budget jsonb NOT NULL,
+	metric text NOT NULL,
+	score float8,
+	fit_seconds float8 NOT NULL,
+	status text NOT NULL CHECK (status IN ('ok', 'failed', 'timeout')),
+	error text,
+	created timestamptz NOT NULL DEFAULT now(),
+	UNIQUE (task_id, trial_number)
+);
+
+-- Fitted models.  model is the versioned binary (magic "AUML", format
+-- version, length); score is the resampled score of the configuration and
+-- metrics holds every metric of the task on the same out-of-fold rows.
+CREATE TABLE automl.models (
+	id bigserial PRIMARY KEY,
+	project_id bigint NOT NULL REFERENCES automl.projects (id) ON DELETE CASCADE,
+	task_id bigint NOT NULL REFERENCES automl.tasks (id) ON DELETE CASCADE,
+	trial_id bigint REFERENCES automl.trials (id) ON DELETE SET NULL,
+	algorithm text NOT NULL,
+	hyperparameters jsonb NOT NULL,
+	preprocessing jsonb NOT NULL,
+	metric text NOT NULL,
+	score float8 NOT NULL,
+	baseline_score float8 NOT NULL,
+	metrics jsonb NOT NULL,
+	feature_importance jsonb,
+	format_version integer NOT NULL,
+	model bytea NOT NULL,
+	created timestamptz NOT NULL DEFAULT now()
+);
+
+-- Deployment history: the latest row of a project is the model it serves.
+CREATE TABLE automl.deployments (
+	id bigserial PRIMARY KEY,
+	project_id bigint NOT NULL REFERENCES automl.projects (id) ON DELETE CASCADE,
+	model_id bigint NOT NULL REFERENCES automl.models (id) ON DELETE CASCADE,
+	deployed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+	reason text NOT NULL,
+	deployed_by name NOT NULL DEFAULT current_user
+);
+
+CREATE INDEX ON automl.tasks (project_id);
+CREATE INDEX ON automl.models (project_id);
+CREATE INDEX ON automl.deployments (project_id, id);
+
+SELECT pg_catalog.pg_extension_config_dump('automl.projects', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.projects_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.tasks', 'WHERE NOT is_prior');
+SELECT pg_catalog.pg_extension_config_dump('automl.tasks_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.trials', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.trials_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.models', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.models_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.deployments', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.deployments_id_seq', '');
+
+-- The model each project serves now.
+CREATE VIEW automl.deployed_models AS
+SELECT DISTINCT ON (p.id)
+	p.name AS project, d.model_id, m.algorithm, m.metric, m.score,
+	m.baseline_score, d.deployed_at, d.reason
+FROM automl.projects p
+JOIN automl.deployments d ON d.project_id = p.id
+JOIN automl.models m ON m.id = d.model_id
+ORDER BY p.id, d.id DESC;
+
+-- Trials of each project's latest training run, best first.
+CREATE VIEW automl.leaderboard AS
+SELECT p.name AS project, t.task_id, t.trial_number, t.algorithm,
+	t.hyperparameters, t.metric, t.score, t.fit_seconds, t.status,
+	rank() OVER (PARTITION BY t.task_id ORDER BY
+		CASE WHEN t.metric IN ('log_loss', 'rmse', 'mae') THEN t.score ELSE -t.score END
+		NULLS LAST) AS rank
+FROM automl.trials t
+JOIN automl.tasks k ON k.id = t.task_id
+JOIN automl.projects p ON p.id = k.project_id
+WHERE k.id = (SELECT max(id) FROM automl.tasks WHERE project_id = p.id);
+
+CREATE FUNCTION automl_train(
+	relation text,
+	target text,
+	project text DEFAULT NULL,
+	task text DEFAULT 'auto',
+	time_budget float8 DEFAULT 60,
+	metric text DEFAULT NULL,
+	seed integer DEFAULT 42,
+	algorithms text[] DEFAULT NULL,
+	exclude text[] DEFAULT NULL,
+	max_trials integer DEFAULT 50,
+	OUT project_name text,
+	OUT task_type text,
+	OUT algorithm text,
+	OUT metric_name text,
+	OUT score float8,
+	OUT baseline_score float8,
+	OUT trials integer,
+	OUT seconds float8,
+	OUT model_id bigint,
+	OUT deployed boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'automl_train'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION automl_train IS
+	'train, select and deploy a model that predicts target from the other columns of relation';
+
+CREATE FUNCTION automl_predict(project text, row_value record)
+RETURNS text
+AS 'MODULE_PATHNAME', 'automl_predict'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION automl_predict_proba(project text, row_value record)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'automl_predict_proba'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- Serve an earlier model of a project again (rollback) or any of its models.
+CREATE FUNCTION automl_deploy(project text, model_id bigint,
+							  reason text DEFAULT 'manual')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	project_key bigint;
+BEGIN
+	SELECT p.id INTO project_key FROM automl.projects p WHERE p.name = project;
+	IF project_key IS NULL THEN
+		RAISE EXCEPTION 'project "%" does not exist', project
+			USING ERRCODE = 'undefined_object',
+				  HINT = 'Train it first with automl_train.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM automl.models m
+				   WHERE m.id = model_id AND m.project_id = project_key) THEN
+		RAISE EXCEPTION 'model % does not belong to project "%"', model_id, project
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'See SELECT id FROM automl.models for the project''s models.';
+	END IF;
+	INSERT INTO automl.deployments (project_id, model_id, reason)
+	VALUES (project_key, model_id, reason);
+	RETURN model_id;
+END
+$$;

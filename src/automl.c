@@ -1,0 +1,110 @@
+/*
+ * automl.c
+ *		Module load: settings and shared utilities.
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <limits.h>
+#include <time.h>
+
+#include "fmgr.h"
+#include "nodes/pg_list.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "automl.h"
+
+PG_MODULE_MAGIC;
+
+int			automl_memory_limit_mb = 1024;
+int			automl_holdout_threshold = 20000;
+int			automl_cv_folds = 5;
+int			automl_max_onehot_levels = 20;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("automl.memory_limit",
+							"Sets the memory a training run may use for its data and models.",
+							"Tables larger than this are sampled at load time.",
+							&automl_memory_limit_mb,
+							1024, 16, INT_MAX / 2,
+							PGC_USERSET, GUC_UNIT_MB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.holdout_threshold",
+							"Sets the row count from which evaluation uses one holdout split instead of k-fold cross-validation.",
+							NULL,
+							&automl_holdout_threshold,
+							20000, 100, INT_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.cv_folds",
+							"Sets the number of cross-validation folds.",
+							NULL,
+							&automl_cv_folds,
+							5, 2, 20,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.max_onehot_levels",
+							"Sets the number of most frequent levels of a text column that get a one-hot column.",
+							"Rarer levels share the all-zero code, as unseen levels do at prediction.",
+							&automl_max_onehot_levels,
+							20, 1, 1000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("automl");
+}
+
+double
+AutomlNow(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+void
+AutomlCheckMemory(Size bytes, const char *what)
+{
+	Size		limit = (Size) automl_memory_limit_mb * 1024 * 1024;
+
+	if (bytes > limit || bytes > MaxAllocHugeSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s needs %zu MB, more than the memory limit", what,
+						bytes / (1024 * 1024) + 1),
+				 errdetail("automl.memory_limit is %d MB.", automl_memory_limit_mb),
+				 errhint("Raise automl.memory_limit or train on fewer rows or columns.")));
+}
+
+double *
+AutomlAllocDoubles(Size n, const char *what)
+{
+	Size		bytes = mul_size(n, sizeof(double));
+
+	AutomlCheckMemory(bytes, what);
+	return (double *) palloc_extended(bytes, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+const char *
+TaskKindName(TaskKind task)
+{
+	return task == TASK_CLASSIFICATION ? "classification" : "regression";
+}
+
+bool
+ListContainsName(const List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp((const char *) lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}

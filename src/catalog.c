@@ -1,0 +1,311 @@
+/*
+ * catalog.c
+ *		Reads and writes of the automl.* catalog tables.
+ *
+ * Every statement names its table with the automl schema and passes values
+ * as parameters, so neither search_path nor the values can change its
+ * meaning.  Writes happen in the caller's transaction: when training fails
+ * or is cancelled, none of them remain.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "catalog.h"
+
+#define MAX_ARGS 14
+
+/* Parameters of one statement, added in order. */
+typedef struct CatalogArgs
+{
+	int			n;
+	Oid			types[MAX_ARGS];
+	Datum		values[MAX_ARGS];
+	char		nulls[MAX_ARGS];
+} CatalogArgs;
+
+static void
+AddArg(CatalogArgs *args, Oid type, Datum value, bool isnull)
+{
+	Assert(args->n < MAX_ARGS);
+	args->types[args->n] = type;
+	args->values[args->n] = value;
+	args->nulls[args->n] = isnull ? 'n' : ' ';
+	args->n++;
+}
+
+static void
+AddText(CatalogArgs *args, const char *value)
+{
+	AddArg(args, TEXTOID, value ? CStringGetTextDatum(value) : (Datum) 0, value == NULL);
+}
+
+static void
+AddJsonb(CatalogArgs *args, const char *json)
+{
+	AddArg(args, JSONBOID,
+		   json ? DirectFunctionCall1(jsonb_in, CStringGetDatum(json)) : (Datum) 0,
+		   json == NULL);
+}
+
+static void
+AddInt64(CatalogArgs *args, int64 value)
+{
+	AddArg(args, INT8OID, Int64GetDatum(value), false);
+}
+
+static void
+AddFloat8(CatalogArgs *args, double value, bool isnull)
+{
+	AddArg(args, FLOAT8OID, Float8GetDatum(value), isnull);
+}
+
+/*
+ * Run a statement and check its result code.  SPI leaves its own procedure
+ * context current after a call, so the caller's context is restored.
+ */
+static void
+Execute(const char *sql, CatalogArgs *args, bool read_only, int expected)
+{
+	MemoryContext context = CurrentMemoryContext;
+	int			rc = SPI_execute_with_args(sql, args->n, args->types, args->values,
+										   args->nulls, read_only, 0);
+
+	MemoryContextSwitchTo(context);
+	if (rc != expected)
+		elog(ERROR, "automl catalog statement failed: %s (SPI code %d)", sql, rc);
+}
+
+/* The int8 in column 1 of row 0 of the last result. */
+static int64
+FirstInt64(void)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (SPI_processed < 1)
+		elog(ERROR, "automl catalog statement returned no row");
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(value);
+}
+
+static char *
+TextColumn(int column)
+{
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column);
+}
+
+/* Reject reusing a project name for a different target or task. */
+static void
+CheckProjectMatches(const char *name, const char *target, const char *task)
+{
+	char	   *old_target = TextColumn(2);
+	char	   *old_task = TextColumn(3);
+
+	if (strcmp(old_target, target) != 0 || strcmp(old_task, task) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("project \"%s\" already exists for another problem", name),
+				 errdetail("It predicts \"%s\" (%s); this call predicts \"%s\" (%s).",
+						   old_target, old_task, target, task),
+				 errhint("Pass a different project name, or drop the old project with DELETE FROM automl.projects WHERE name = '%s'.",
+						 name)));
+}
+
+int64
+CatalogSaveProject(const char *name, const char *relation, const char *target,
+				   const char *task, const char *metric)
+{
+	CatalogArgs args = {0};
+	int64		id;
+
+	AddText(&args, name);
+	Execute("SELECT id, target, task FROM automl.projects WHERE name = $1 FOR UPDATE",
+			&args, false, SPI_OK_SELECT);
+	if (SPI_processed > 0)
+	{
+		id = FirstInt64();
+		CheckProjectMatches(name, target, task);
+		args.n = 0;
+		AddInt64(&args, id);
+		AddText(&args, relation);
+		AddText(&args, metric);
+		Execute("UPDATE automl.projects SET relation = $2, metric = $3 WHERE id = $1",
+				&args, false, SPI_OK_UPDATE);
+		return id;
+	}
+	AddText(&args, relation);
+	AddText(&args, target);
+	AddText(&args, task);
+	AddText(&args, metric);
+	Execute("INSERT INTO automl.projects (name, relation, target, task, metric) "
+			"VALUES ($1, $2, $3, $4, $5) RETURNING id",
+			&args, false, SPI_OK_INSERT_RETURNING);
+	return FirstInt64();
+}
+
+int64
+CatalogInsertTask(int64 project_id, const char *relation, const char *target,
+				  const char *task, int64 n_rows, int n_features,
+				  const char *meta_features_json)
+{
+	CatalogArgs args = {0};
+
+	AddInt64(&args, project_id);
+	AddText(&args, relation);
+	AddText(&args, target);
+	AddText(&args, task);
+	AddInt64(&args, n_rows);
+	AddInt64(&args, n_features);
+	AddJsonb(&args, meta_features_json);
+	Execute("INSERT INTO automl.tasks (project_id, relation, target, task, n_rows, "
+			"n_features, meta_features) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+			&args, false, SPI_OK_INSERT_RETURNING);
+	return FirstInt64();
+}
+
+int64
+CatalogInsertTrial(int64 task_id, int trial_number, const char *algorithm,
+				   const char *hyperparameters_json, const char *budget_json,
+				   const char *metric, double score, double seconds,
+				   const char *status, const char *error)
+{
+	CatalogArgs args = {0};
+
+	AddInt64(&args, task_id);
+	AddInt64(&args, trial_number);
+	AddText(&args, algorithm);
+	AddJsonb(&args, hyperparameters_json);
+	AddJsonb(&args, budget_json);
+	AddText(&args, metric);
+	AddFloat8(&args, score, isnan(score));
+	AddFloat8(&args, seconds, false);
+	AddText(&args, status);
+	AddText(&args, error);
+	Execute("INSERT INTO automl.trials (task_id, trial_number, algorithm, "
+			"hyperparameters, budget, metric, score, fit_seconds, status, error) "
+			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+			&args, false, SPI_OK_INSERT_RETURNING);
+	return FirstInt64();
+}
+
+int64
+CatalogInsertModel(int64 project_id, int64 task_id, int64 trial_id,
+				   const char *algorithm, const char *hyperparameters_json,
+				   const char *preprocessing_json, const char *metric,
+				   double score, double baseline_score,
+				   const char *metrics_json, const char *importance_json,
+				   int format_version, bytea *binary)
+{
+	CatalogArgs args = {0};
+
+	AddInt64(&args, project_id);
+	AddInt64(&args, task_id);
+	AddInt64(&args, trial_id);
+	AddText(&args, algorithm);
+	AddJsonb(&args, hyperparameters_json);
+	AddJsonb(&args, preprocessing_json);
+	AddText(&args, metric);
+	AddFloat8(&args, score, false);
+	AddFloat8(&args, baseline_score, false);
+	AddJsonb(&args, metrics_json);
+	AddJsonb(&args, importance_json);
+	AddInt64(&args, format_version);
+	AddArg(&args, BYTEAOID, PointerGetDatum(binary), false);
+	Execute("INSERT INTO automl.models (project_id, task_id, trial_id, algorithm, "
+			"hyperparameters, preprocessing, metric, score, baseline_score, metrics, "
+			"feature_importance, format_version, model) "
+			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+			&args, false, SPI_OK_INSERT_RETURNING);
+	return FirstInt64();
+}
+
+bool
+CatalogDeployedModel(int64 project_id, DeployedModel *deployed)
+{
+	CatalogArgs args = {0};
+	bool		isnull;
+
+	AddInt64(&args, project_id);
+	Execute("SELECT d.model_id, m.metric, m.score FROM automl.deployments d "
+			"JOIN automl.models m ON m.id = d.model_id "
+			"WHERE d.project_id = $1 ORDER BY d.id DESC LIMIT 1",
+			&args, true, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return false;
+	deployed->model_id = FirstInt64();
+	deployed->metric = TextColumn(2);
+	deployed->score = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 3, &isnull));
+	deployed->binary = NULL;
+	return true;
+}
+
+void
+CatalogDeploy(int64 project_id, int64 model_id, const char *reason)
+{
+	CatalogArgs args = {0};
+
+	AddInt64(&args, project_id);
+	AddInt64(&args, model_id);
+	AddText(&args, reason);
+	Execute("INSERT INTO automl.deployments (project_id, model_id, reason) "
+			"VALUES ($1, $2, $3)", &args, false, SPI_OK_INSERT);
+}
+
+static void
+RejectUnknownProject(const char *project)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("project \"%s\" does not exist", project),
+			 errhint("Train it first with automl_train, or see SELECT name FROM automl.projects.")));
+}
+
+int64
+CatalogDeployedModelId(const char *project, bool *project_exists)
+{
+	CatalogArgs args = {0};
+
+	AddText(&args, project);
+	Execute("SELECT (SELECT d.model_id FROM automl.deployments d "
+			"WHERE d.project_id = p.id ORDER BY d.id DESC LIMIT 1) "
+			"FROM automl.projects p WHERE p.name = $1",
+			&args, true, SPI_OK_SELECT);
+	*project_exists = SPI_processed > 0;
+	return *project_exists ? FirstInt64() : 0;
+}
+
+DeployedModel *
+CatalogLoadDeployed(const char *project)
+{
+	CatalogArgs args = {0};
+	DeployedModel *deployed = palloc0(sizeof(DeployedModel));
+	bool		project_exists;
+	bool		isnull;
+
+	deployed->model_id = CatalogDeployedModelId(project, &project_exists);
+	if (!project_exists)
+		RejectUnknownProject(project);
+	if (deployed->model_id == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("project \"%s\" has no deployed model", project),
+				 errhint("Deploy one with automl_deploy or retrain with automl_train.")));
+
+	AddInt64(&args, deployed->model_id);
+	Execute("SELECT model, metric, score FROM automl.models WHERE id = $1",
+			&args, true, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		elog(ERROR, "automl model %lld is missing", (long long) deployed->model_id);
+	deployed->binary = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+	deployed->metric = TextColumn(2);
+	return deployed;
+}

@@ -1,0 +1,61 @@
+/*
+ * catalog.h
+ *		All reads and writes of the automl.* catalog tables, through SPI with
+ *		values passed as parameters.  Callers have connected SPI.
+ */
+#ifndef AUTOML_CATALOG_H
+#define AUTOML_CATALOG_H
+
+#include "postgres.h"
+
+/* A deployed model as the catalog records it. */
+typedef struct DeployedModel
+{
+	int64		model_id;
+	char	   *metric;
+	double		score;
+	bytea	   *binary;			/* only from CatalogLoadDeployed */
+} DeployedModel;
+
+/*
+ * Find or create the project.  An existing project must have the same
+ * target and task; its relation and metric are updated.
+ */
+extern int64 CatalogSaveProject(const char *name, const char *relation,
+								const char *target, const char *task,
+								const char *metric);
+
+extern int64 CatalogInsertTask(int64 project_id, const char *relation,
+							   const char *target, const char *task,
+							   int64 n_rows, int n_features,
+							   const char *meta_features_json);
+
+extern int64 CatalogInsertTrial(int64 task_id, int trial_number,
+								const char *algorithm, const char *hyperparameters_json,
+								const char *budget_json, const char *metric,
+								double score, double seconds,
+								const char *status, const char *error);
+
+extern int64 CatalogInsertModel(int64 project_id, int64 task_id, int64 trial_id,
+								const char *algorithm, const char *hyperparameters_json,
+								const char *preprocessing_json, const char *metric,
+								double score, double baseline_score,
+								const char *metrics_json, const char *importance_json,
+								int format_version, bytea *binary);
+
+/* The project's deployed model without its binary; false when none. */
+extern bool CatalogDeployedModel(int64 project_id, DeployedModel *deployed);
+
+extern void CatalogDeploy(int64 project_id, int64 model_id, const char *reason);
+
+/*
+ * The deployed model of a project by name, with its binary, or an error
+ * when the project does not exist or has no deployed model.  The binary
+ * lives in SPI memory: read it before SPI_finish.
+ */
+extern DeployedModel *CatalogLoadDeployed(const char *project);
+
+/* The id of the project's deployed model, or 0 when it has none. */
+extern int64 CatalogDeployedModelId(const char *project, bool *project_exists);
+
+#endif							/* AUTOML_CATALOG_H */

@@ -1,0 +1,82 @@
+/*
+ * evaluate.h
+ *		Metrics and resampling (stratified k-fold or holdout).
+ */
+#ifndef AUTOML_EVALUATE_H
+#define AUTOML_EVALUATE_H
+
+#include "lib/stringinfo.h"
+
+#include "family.h"
+
+typedef enum MetricId
+{
+	METRIC_ACCURACY,
+	METRIC_BALANCED_ACCURACY,
+	METRIC_LOG_LOSS,
+	METRIC_F1,
+	METRIC_ROC_AUC,
+	METRIC_RMSE,
+	METRIC_MAE,
+	METRIC_R2
+} MetricId;
+
+typedef struct MetricInfo
+{
+	const char *name;
+	TaskKind	task;
+	bool		higher_is_better;
+} MetricInfo;
+
+extern const MetricInfo *MetricGetInfo(MetricId metric);
+
+/* Look up a metric by name for a task; NULL name gives the task's default. */
+extern MetricId MetricByName(const char *name, TaskKind task);
+
+/*
+ * Score predictions: y holds class indexes or values; pred holds row-major
+ * class probabilities (n x n_classes) or values.
+ */
+extern double MetricCompute(MetricId metric, const double *y, const double *pred,
+							int n, int n_classes);
+
+/* True when score a is better than score b under the metric. */
+extern bool MetricBetter(MetricId metric, double a, double b);
+
+/* Append every metric of the task as a JSON object. */
+extern void MetricAppendAllJson(StringInfo buf, TaskKind task, const double *y,
+								const double *pred, int n, int n_classes);
+
+/*
+ * A split of the rows into folds.  With holdout, only fold 0 is evaluated
+ * and the other folds form its training side.
+ */
+typedef struct Resampling
+{
+	int			n_folds;
+	bool		holdout;
+	int		   *fold_of_row;
+} Resampling;
+
+extern Resampling *ResamplingCreate(const TrainData *data, pg_prng_state *prng);
+extern const char *ResamplingDescribe(const Resampling *resampling);
+
+/* Out-of-fold predictions of the evaluated rows, in evaluation order. */
+typedef struct EvalPredictions
+{
+	int			n;
+	double	   *y;
+	double	   *pred;			/* row-major n x width */
+} EvalPredictions;
+
+/*
+ * Fit and score one configuration by resampling: returns the metric over the
+ * out-of-fold predictions of every evaluated row, and hands those
+ * predictions to *kept when kept is not NULL.
+ */
+extern double EvaluateConfig(const ModelFamily *family, const double *config,
+							 const TrainData *data, const Resampling *resampling,
+							 MetricId metric, const FitControl *control,
+							 EvalPredictions *kept);
+
+#endif							/* AUTOML_EVALUATE_H */

@@ -1,0 +1,114 @@
+/*
+ * family.h
+ *		The interface every model family implements.
+ *
+ * Search, evaluation, the catalog and serving work only through this table
+ * of functions, so adding a family means adding one file and one entry in
+ * the registry (family.c); nothing else switches on family names.
+ */
+#ifndef AUTOML_FAMILY_H
+#define AUTOML_FAMILY_H
+
+#include "automl.h"
+#include "common/pg_prng.h"
+#include "lib/stringinfo.h"
+#include "serial.h"
+
+#define AUTOML_MAX_PARAMS 8
+
+typedef enum HyperParamKind
+{
+	PARAM_INT,					/* integer in [low, high], uniform */
+	PARAM_REAL,					/* real in [low, high], uniform */
+	PARAM_LOG_REAL,				/* real in [low, high], uniform in log scale */
+	PARAM_CHOICE				/* index into choices[] */
+} HyperParamKind;
+
+/* One dimension of a family's search space. */
+typedef struct ParamSpec
+{
+	const char *name;
+	HyperParamKind	kind;
+	double		low;
+	double		high;
+	double		default_value;	/* for PARAM_CHOICE, the index of the default */
+	const char *const *choices;
+	int			n_choices;
+} ParamSpec;
+
+/*
+ * Training rows handed to a family.  The design matrix is dense and
+ * column-major; every feature is already imputed, encoded and scaled.
+ */
+typedef struct TrainData
+{
+	const double *x;			/* n_rows x n_cols, column-major */
+	int			n_rows;
+	int			n_cols;
+	TaskKind	task;
+	int			n_classes;		/* classification only */
+	const double *y;			/* target value, or class index 0..n_classes-1 */
+	const double *weights;		/* per-row weights, or NULL for all ones */
+} TrainData;
+
+/* Per-fit controls. */
+typedef struct FitControl
+{
+	uint64		seed;
+	double		deadline;		/* AutomlNow() value to stop by, or 0 for none */
+} FitControl;
+
+typedef struct ModelFamily
+{
+	const char *name;
+	const char *description;
+	bool		supports_classification;
+	bool		supports_regression;
+	const ParamSpec *params;
+	int			n_params;
+
+	/*
+	 * Fit a model to the rows in data with hyperparameters config (one value
+	 * per ParamSpec, in order).  Returns a model allocated in the current
+	 * memory context.  Must call CHECK_FOR_INTERRUPTS in long loops.
+	 */
+	void	   *(*fit) (const TrainData *data, const double *config,
+						const FitControl *control);
+
+	/*
+	 * Predict n_rows rows of the column-major matrix x (n_rows x n_cols).
+	 * Classification writes class probabilities to out, row-major
+	 * n_rows x n_classes; regression writes n_rows values.
+	 */
+	void		(*predict) (const void *model, const double *x, int n_rows,
+							int n_cols, double *out);
+
+	void		(*serialize) (const void *model, StringInfo buf);
+	void	   *(*deserialize) (SerialReader *reader);
+
+	/*
+	 * Write one non-negative importance per input column to out (n_cols
+	 * values, summing to 1 when any is positive).  NULL when the family has
+	 * no natural importance.
+	 */
+	void		(*importance) (const void *model, int n_cols, double *out);
+} ModelFamily;
+
+/* Registry (family.c). */
+extern const ModelFamily *const automl_families[];
+extern const int automl_n_families;
+extern const ModelFamily *FamilyByName(const char *name);
+
+/* Helpers for hyperparameter vectors. */
+extern void FamilyDefaultConfig(const ModelFamily *family, double *config);
+extern void FamilySampleConfig(const ModelFamily *family, pg_prng_state *prng,
+							   double *config);
+extern char *FamilyConfigToJson(const ModelFamily *family, const double *config);
+
+/* Families, each in its own file. */
+extern const ModelFamily baseline_family;
+extern const ModelFamily linear_family;
+extern const ModelFamily logistic_family;
+extern const ModelFamily tree_family;
+
+#endif							/* AUTOML_FAMILY_H */

@@ -1,0 +1,52 @@
+/*
+ * linalg.c
+ *		Thin wrappers over CBLAS (OpenBLAS) and LAPACKE, column-major.
+ */
+#include "postgres.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#include "linalg.h"
+
+void
+LinalgGemm(bool trans_a, bool trans_b, int m, int n, int k,
+		   double alpha, const double *a, int lda,
+		   const double *b, int ldb,
+		   double beta, double *c, int ldc)
+{
+	cblas_dgemm(CblasColMajor,
+				trans_a ? CblasTrans : CblasNoTrans,
+				trans_b ? CblasTrans : CblasNoTrans,
+				m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void
+LinalgGemv(bool trans_a, int m, int n, double alpha,
+		   const double *a, int lda, const double *x,
+		   double beta, double *y)
+{
+	cblas_dgemv(CblasColMajor, trans_a ? CblasTrans : CblasNoTrans,
+				m, n, alpha, a, lda, x, 1, beta, y, 1);
+}
+
+double
+LinalgDot(int n, const double *x, const double *y)
+{
+	return cblas_ddot(n, x, 1, y, 1);
+}
+
+void
+LinalgAxpy(int n, double alpha, const double *x, double *y)
+{
+	cblas_daxpy(n, alpha, x, 1, y, 1);
+}
+
+bool
+LinalgSolveSpd(int n, int nrhs, double *a, double *b)
+{
+	lapack_int	info;
+
+	info = LAPACKE_dposv(LAPACK_COL_MAJOR, 'L', n, nrhs, a, n, b, n);
+	return info == 0;
+}

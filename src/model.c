@@ -1,0 +1,116 @@
+/*
+ * model.c
+ *		The versioned binary form of a trained model.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "model.h"
+
+/* Offset of the int64 total length, patched once the body is written. */
+#define LENGTH_OFFSET (sizeof(uint32) + sizeof(int32))
+#define HEADER_SIZE (LENGTH_OFFSET + sizeof(int64))
+
+bytea *
+ModelSerialize(const AutomlModel *model)
+{
+	StringInfoData buf;
+	uint32		magic = AUTOML_MODEL_MAGIC;
+	int64		length;
+	bytea	   *binary;
+
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, (const char *) &magic, sizeof(magic));
+	SerialPutInt32(&buf, AUTOML_MODEL_FORMAT_VERSION);
+	appendStringInfoSpaces(&buf, sizeof(int64));
+
+	PrepSerialize(model->plan, &buf);
+	SerialPutString(&buf, model->family->name);
+	SerialPutFloat64Array(&buf, model->config, model->family->n_params);
+	model->family->serialize(model->state, &buf);
+
+	length = buf.len;
+	memcpy(buf.data + LENGTH_OFFSET, &length, sizeof(length));
+	binary = palloc(VARHDRSZ + buf.len);
+	SET_VARSIZE(binary, VARHDRSZ + buf.len);
+	memcpy(VARDATA(binary), buf.data, buf.len);
+	pfree(buf.data);
+	return binary;
+}
+
+/* Check magic, version and length before reading anything else. */
+static void
+CheckHeader(const char *data, Size size)
+{
+	uint32		magic;
+	int32		version;
+	int64		length;
+
+	if (size < HEADER_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("automl model binary is too short"),
+				 errdetail("The binary has %zu bytes, the header alone needs %zu.",
+						   size, (Size) HEADER_SIZE),
+				 errhint("Retrain the project with automl_train.")));
+	memcpy(&magic, data, sizeof(magic));
+	memcpy(&version, data + sizeof(magic), sizeof(version));
+	memcpy(&length, data + LENGTH_OFFSET, sizeof(length));
+	if (magic != AUTOML_MODEL_MAGIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("automl model binary has an invalid magic number"),
+				 errdetail("Found 0x%08X, expected 0x%08X.", magic, AUTOML_MODEL_MAGIC),
+				 errhint("Retrain the project with automl_train.")));
+	if (version != AUTOML_MODEL_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("automl model binary has format version %d", version),
+				 errdetail("This build of automl reads format version %d.",
+						   AUTOML_MODEL_FORMAT_VERSION),
+				 errhint("Retrain the project with automl_train.")));
+	if (length != (int64) size)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("automl model binary has the wrong length"),
+				 errdetail("The header says %lld bytes, the binary has %zu.",
+						   (long long) length, size),
+				 errhint("Retrain the project with automl_train.")));
+}
+
+AutomlModel *
+ModelDeserialize(const bytea *binary)
+{
+	AutomlModel *model = palloc0(sizeof(AutomlModel));
+	SerialReader reader;
+	char	   *family_name;
+
+	CheckHeader(VARDATA_ANY(binary), VARSIZE_ANY_EXHDR(binary));
+	SerialReaderInit(&reader, VARDATA_ANY(binary), VARSIZE_ANY_EXHDR(binary));
+	reader.offset = HEADER_SIZE;
+
+	model->plan = PrepDeserialize(&reader);
+	family_name = SerialGetString(&reader);
+	model->family = FamilyByName(family_name);
+	if (model->family == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("automl model uses unknown algorithm \"%s\"", family_name),
+				 errhint("Retrain the project with automl_train.")));
+	SerialGetFloat64Array(&reader, model->config, model->family->n_params);
+	model->state = model->family->deserialize(&reader);
+	if (reader.offset != reader.length)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("automl model binary has %zu trailing bytes",
+						reader.length - reader.offset),
+				 errhint("Retrain the project with automl_train.")));
+	return model;
+}
+
+int
+ModelOutputWidth(const AutomlModel *model)
+{
+	return model->plan->task == TASK_CLASSIFICATION ? model->plan->n_classes : 1;
+}

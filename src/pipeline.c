@@ -1,0 +1,406 @@
+/*
+ * pipeline.c
+ *		The training pipeline: load, check, profile, preprocess, search,
+ *		refit, store and deploy.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+
+#include "catalog.h"
+#include "metafeatures.h"
+#include "model.h"
+#include "prep.h"
+#include "search.h"
+#include "train.h"
+
+/* Integer targets with at most this many distinct values are classes. */
+#define MAX_INTEGER_CLASSES 20
+
+/*
+ * Text and bool targets are classes; integer targets with at most
+ * MAX_INTEGER_CLASSES distinct values are classes; other numbers are
+ * regression.  The task argument overrides the rule.
+ */
+static TaskKind
+InferTask(const TrainRequest *request, const LoadedTable *table)
+{
+	bool		numeric = table->target_values != NULL;
+
+	if (strcmp(request->task, "classification") == 0)
+		return TASK_CLASSIFICATION;
+	if (strcmp(request->task, "regression") == 0)
+	{
+		if (!numeric || table->target.typid == BOOLOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("regression needs a numeric target, \"%s\" is %s",
+							request->target, format_type_be(table->target.typid)),
+					 errhint("Use task => 'classification', or cast the target to a number in a view.")));
+		return TASK_REGRESSION;
+	}
+	if (!numeric || table->target.typid == BOOLOID)
+		return TASK_CLASSIFICATION;
+	if (table->target_is_integer && table->target.n_levels <= MAX_INTEGER_CLASSES)
+		return TASK_CLASSIFICATION;
+	return TASK_REGRESSION;
+}
+
+/* Reject tables and targets no model can be trained on. */
+static void
+ValidateTarget(const TrainRequest *request, const LoadedTable *table, TaskKind task)
+{
+	if (table->n_rows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 table->rows_null_target > 0
+				 ? errmsg("no rows of %s have a non-NULL \"%s\"", table->relation, request->target)
+				 : errmsg("relation %s is empty", table->relation),
+				 errdetail("Rows read: %lld, with a NULL target: %lld.",
+						   (long long) (table->rows_read + table->rows_null_target),
+						   (long long) table->rows_null_target),
+				 errhint("Train on a relation with labelled rows.")));
+	if (task == TASK_CLASSIFICATION && table->target.n_levels < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("target \"%s\" has only one distinct value", request->target),
+				 errdetail("Every non-NULL row has the value \"%s\".", table->target.levels[0]),
+				 errhint("Classification needs at least two classes.")));
+	if (task == TASK_REGRESSION)
+	{
+		int64		non_finite = 0;
+
+		for (int r = 0; r < table->n_rows; r++)
+			non_finite += !isfinite(table->target_values[r]);
+		if (non_finite > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("target \"%s\" has non-finite values", request->target),
+					 errdetail("%lld rows hold NaN or infinity.", (long long) non_finite),
+					 errhint("Filter them out in a view, or set them to NULL so they are skipped.")));
+	}
+}
+
+/* The families to search: the requested ones, or all that fit the task. */
+static int
+ChooseFamilies(const TrainRequest *request, TaskKind task,
+			   const ModelFamily **families)
+{
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, request->algorithms)
+	{
+		const char *name = lfirst(lc);
+		const ModelFamily *family = FamilyByName(name);
+
+		if (family == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown algorithm \"%s\"", name),
+					 errhint("Known algorithms are baseline, linear, logistic and tree.")));
+		if (task == TASK_CLASSIFICATION ? !family->supports_classification
+			: !family->supports_regression)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("algorithm \"%s\" does not support %s", name, TaskKindName(task)),
+					 errhint("Remove it from algorithms.")));
+	}
+	for (int i = 0; i < automl_n_families; i++)
+	{
+		const ModelFamily *family = automl_families[i];
+		bool		fits = task == TASK_CLASSIFICATION
+			? family->supports_classification : family->supports_regression;
+
+		if (family == &baseline_family || !fits)
+			continue;
+		if (request->algorithms == NIL ||
+			ListContainsName(request->algorithms, family->name))
+			families[n++] = family;
+	}
+	return n;
+}
+
+static void
+ReportLoad(const LoadedTable *table)
+{
+	ereport(NOTICE,
+			(errmsg("automl: read %d rows and %d feature columns from %s",
+					table->n_rows, table->n_columns, table->relation)));
+	if (table->rows_null_target > 0)
+		ereport(NOTICE,
+				(errmsg("automl: skipped %lld rows with a NULL target",
+						(long long) table->rows_null_target)));
+	if (table->rows_read > table->n_rows)
+		ereport(NOTICE,
+				(errmsg("automl: sampled %d of %lld rows to stay within automl.memory_limit",
+						table->n_rows, (long long) table->rows_read),
+				 errhint("Raise automl.memory_limit to train on every row.")));
+}
+
+/* NOTICE each family's best score and trial count. */
+static void
+ReportFamilies(const SearchResult *result, const SearchOptions *options)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int f = 0; f < options->n_families; f++)
+	{
+		const ModelFamily *family = options->families[f];
+		double		best = NAN;
+		int			count = 0;
+
+		for (int t = 0; t < result->n_trials; t++)
+		{
+			const Trial *trial = &result->trials[t];
+
+			if (trial->family != family)
+				continue;
+			count++;
+			if (trial->status == TRIAL_OK && MetricBetter(options->metric, trial->score, best))
+				best = trial->score;
+		}
+		appendStringInfo(&buf, "%s%s %.4f (%d trials)", f ? ", " : "",
+						 family->name, best, count);
+	}
+	ereport(NOTICE, (errmsg("automl: best per algorithm: %s", buf.data)));
+	pfree(buf.data);
+}
+
+/* Refit the chosen configuration on every training row. */
+static AutomlModel *
+RefitBest(PrepPlan *plan, const TrainData *data, const Trial *best, uint64 seed)
+{
+	AutomlModel *model = palloc0(sizeof(AutomlModel));
+	FitControl	control = {.seed = seed, .deadline = 0};
+
+	model->plan = plan;
+	model->family = best->family;
+	memcpy(model->config, best->config, sizeof(model->config));
+	model->state = best->family->fit(data, best->config, &control);
+	return model;
+}
+
+/* Importance per input column as JSON, or NULL when the family has none. */
+static char *
+ImportanceToJson(const AutomlModel *model, int n_features)
+{
+	const PrepPlan *plan = model->plan;
+	double	   *features;
+	double	   *columns;
+	StringInfoData buf;
+
+	if (model->family->importance == NULL || n_features == 0)
+		return NULL;
+	features = palloc0(sizeof(double) * n_features);
+	columns = palloc0(sizeof(double) * plan->n_columns);
+	model->family->importance(model->state, n_features, features);
+	for (int j = 0; j < n_features; j++)
+		columns[plan->feature_source[j]] += features[j];
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 0; i < plan->n_columns; i++)
+	{
+		if (plan->columns[i].dropped)
+			continue;
+		if (buf.len > 1)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, plan->columns[i].name);
+		appendStringInfo(&buf, ": %.6f", columns[i]);
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Store every trial; returns the catalog id of trial number "keep". */
+static int64
+StoreTrials(int64 task_id, const SearchResult *result, const TrainData *data,
+			const Resampling *resampling, MetricId metric, int keep)
+{
+	char	   *budget = psprintf("{\"rows\": %d, \"folds\": %d, \"resampling\": \"%s\"}",
+								  data->n_rows, resampling->n_folds,
+								  resampling->holdout ? "holdout" : "cv");
+	int64		kept_id = 0;
+
+	for (int t = 0; t < result->n_trials; t++)
+	{
+		const Trial *trial = &result->trials[t];
+		int64		id;
+
+		id = CatalogInsertTrial(task_id, t + 1, trial->family->name,
+								FamilyConfigToJson(trial->family, trial->config),
+								budget, MetricGetInfo(metric)->name,
+								trial->score, trial->seconds,
+								TrialStatusName(trial->status), trial->error);
+		if (t == keep)
+			kept_id = id;
+	}
+	return kept_id;
+}
+
+/*
+ * Deploy the new model unless the deployed one, scored with the same
+ * metric, is at least as good.  Returns whether it deployed.
+ */
+static bool
+DeployIfBetter(int64 project_id, int64 model_id, MetricId metric, double score)
+{
+	DeployedModel current;
+	const char *name = MetricGetInfo(metric)->name;
+	char	   *reason;
+
+	if (!CatalogDeployedModel(project_id, &current))
+		reason = "first model of the project";
+	else if (strcmp(current.metric, name) != 0)
+		reason = psprintf("metric changed from %s to %s", current.metric, name);
+	else if (MetricBetter(metric, score, current.score))
+		reason = psprintf("%s %.4f beats model %lld with %.4f", name, score,
+						  (long long) current.model_id, current.score);
+	else
+	{
+		ereport(NOTICE,
+				(errmsg("automl: kept model %lld deployed: its %s %.4f is not worse than %.4f",
+						(long long) current.model_id, name, current.score, score),
+				 errhint("Deploy the new model %lld with automl_deploy if you prefer it.",
+						 (long long) model_id)));
+		return false;
+	}
+	CatalogDeploy(project_id, model_id, reason);
+	return true;
+}
+
+/* Everything after the search: refit, store, deploy. */
+static void
+FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
+		  const TrainData *data, const Resampling *resampling,
+		  const SearchResult *result, MetricId metric, TrainOutcome *outcome)
+{
+	const Trial *best = &result->trials[result->best];
+	AutomlModel *model = RefitBest(plan, data, best, request->seed);
+	const char *task_name = TaskKindName(plan->task);
+	const char *metric_name = MetricGetInfo(metric)->name;
+	int64		project_id;
+	int64		task_id;
+	int64		trial_id;
+	StringInfoData metrics;
+
+	initStringInfo(&metrics);
+	MetricAppendAllJson(&metrics, plan->task, result->best_predictions.y,
+						result->best_predictions.pred, result->best_predictions.n,
+						plan->n_classes);
+
+	project_id = CatalogSaveProject(request->project, table->relation,
+									request->target, task_name, metric_name);
+	task_id = CatalogInsertTask(project_id, table->relation, request->target, task_name,
+								table->n_rows, plan->n_features,
+								MetaFeaturesToJson(table, plan->task, plan->n_classes, data->y));
+	trial_id = StoreTrials(task_id, result, data, resampling, metric, result->best);
+	outcome->model_id =
+		CatalogInsertModel(project_id, task_id, trial_id, best->family->name,
+						   FamilyConfigToJson(best->family, best->config),
+						   PrepToJson(plan), metric_name, best->score,
+						   result->trials[0].score, metrics.data,
+						   ImportanceToJson(model, plan->n_features),
+						   AUTOML_MODEL_FORMAT_VERSION, ModelSerialize(model));
+	outcome->deployed = DeployIfBetter(project_id, outcome->model_id, metric, best->score);
+	outcome->algorithm = pstrdup(best->family->name);
+	outcome->score = best->score;
+	outcome->baseline_score = result->trials[0].score;
+	outcome->trials = result->n_trials;
+}
+
+static void
+ReportChoice(const TrainOutcome *outcome)
+{
+	if (strcmp(outcome->algorithm, baseline_family.name) == 0)
+		ereport(NOTICE,
+				(errmsg("automl: no algorithm beat the baseline"),
+				 errhint("Check that the features relate to the target, or raise time_budget and max_trials.")));
+	ereport(NOTICE,
+			(errmsg("automl: chose %s with %s %.4f (baseline %.4f), model %lld%s",
+					outcome->algorithm, outcome->metric, outcome->score,
+					outcome->baseline_score, (long long) outcome->model_id,
+					outcome->deployed ? " deployed" : " stored")));
+}
+
+void
+TrainRun(const TrainRequest *request, TrainOutcome *outcome)
+{
+	double		start = AutomlNow();
+	pg_prng_state prng;
+	LoadedTable *table;
+	PrepPlan   *plan;
+	TrainData	data = {0};
+	Resampling *resampling;
+	SearchOptions options = {0};
+	SearchResult *result;
+	const ModelFamily *families[16];
+
+	/* load, then settle the task before anything is fitted */
+	pg_prng_seed(&prng, (uint64) request->seed);
+	table = LoadTable(request->relid, request->target, request->exclude, &prng);
+	ReportLoad(table);
+	data.task = InferTask(request, table);
+	ValidateTarget(request, table, data.task);
+	options.metric = MetricByName(request->metric, data.task);
+	options.n_families = ChooseFamilies(request, data.task, families);
+	options.families = families;
+
+	/* preprocess into the design matrix */
+	plan = PrepFit(table, data.task);
+	PrepReport(plan);
+	data.x = PrepTransformTable(plan, table);
+	data.y = PrepTargetVector(plan, table);
+	data.n_rows = table->n_rows;
+	data.n_cols = plan->n_features;
+	data.n_classes = plan->n_classes;
+
+	/* search */
+	resampling = ResamplingCreate(&data, &prng);
+	ereport(NOTICE,
+			(errmsg("automl: %s of \"%s\"%s, metric %s, %s",
+					TaskKindName(data.task), request->target,
+					data.task == TASK_CLASSIFICATION
+					? psprintf(" with %d classes", data.n_classes) : "",
+					MetricGetInfo(options.metric)->name,
+					ResamplingDescribe(resampling))));
+	options.max_trials = request->max_trials;
+	options.deadline = start + request->time_budget;
+	options.seed = (uint64) request->seed;
+	result = SearchRun(&data, resampling, &options);
+	ReportFamilies(result, &options);
+
+	outcome->project = request->project;
+	outcome->task = data.task;
+	outcome->metric = MetricGetInfo(options.metric)->name;
+	FinishRun(request, plan, table, &data, resampling, result, options.metric, outcome);
+	ReportChoice(outcome);
+	outcome->seconds = AutomlNow() - start;
+}
+
+HeapTuple
+TrainOutcomeTuple(const TrainOutcome *outcome, TupleDesc tupdesc)
+{
+	Datum		values[10];
+	bool		nulls[10] = {0};
+
+	values[0] = CStringGetTextDatum(outcome->project);
+	values[1] = CStringGetTextDatum(TaskKindName(outcome->task));
+	values[2] = CStringGetTextDatum(outcome->algorithm);
+	values[3] = CStringGetTextDatum(outcome->metric);
+	values[4] = Float8GetDatum(outcome->score);
+	values[5] = Float8GetDatum(outcome->baseline_score);
+	values[6] = Int32GetDatum(outcome->trials);
+	values[7] = Float8GetDatum(outcome->seconds);
+	values[8] = Int64GetDatum(outcome->model_id);
+	values[9] = BoolGetDatum(outcome->deployed);
+	return heap_form_tuple(tupdesc, values, nulls);
+}

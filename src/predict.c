@@ -1,0 +1,251 @@
+/*
+ * predict.c
+ *		automl_predict and automl_predict_proba: serving from SQL.
+ *
+ * Each backend keeps the deployed model of every project it has served in a
+ * cache in TopMemoryContext.  The first call of each statement asks the
+ * catalog which model is deployed now (one indexed query), and reloads the
+ * model when a deploy or rollback changed it; the other rows of the
+ * statement use the cache.  Row columns are matched to the model's columns
+ * by name, so column order does not matter and extra columns are ignored.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "catalog.h"
+#include "model.h"
+
+PG_FUNCTION_INFO_V1(automl_predict);
+PG_FUNCTION_INFO_V1(automl_predict_proba);
+
+typedef struct CachedModel
+{
+	char	   *project;
+	int64		model_id;
+	TimestampTz validated_at;	/* statement start of the last catalog check */
+	MemoryContext context;		/* holds model and mapping */
+	AutomlModel *model;
+	Oid			row_type;		/* row type the mapping was built for */
+	int32		row_typmod;
+	int		   *attnums;		/* per plan column: attribute number, 0 if dropped */
+	struct CachedModel *next;
+} CachedModel;
+
+static CachedModel *model_cache = NULL;
+
+static CachedModel *
+FindCachedModel(const char *project)
+{
+	for (CachedModel *entry = model_cache; entry; entry = entry->next)
+		if (strcmp(entry->project, project) == 0)
+			return entry;
+	return NULL;
+}
+
+/* Load the deployed model of the entry's project into a fresh context. */
+static void
+ReloadModel(CachedModel *entry)
+{
+	MemoryContext context = AllocSetContextCreate(TopMemoryContext, "automl model",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old_context;
+	DeployedModel *deployed = CatalogLoadDeployed(entry->project);
+	AutomlModel *model;
+
+	old_context = MemoryContextSwitchTo(context);
+	model = ModelDeserialize(deployed->binary);
+	MemoryContextSwitchTo(old_context);
+
+	if (entry->context)
+		MemoryContextDelete(entry->context);
+	entry->context = context;
+	entry->model = model;
+	entry->model_id = deployed->model_id;
+	entry->row_type = InvalidOid;
+	entry->attnums = NULL;
+}
+
+/* The cached model of a project, checked against the catalog once per statement. */
+static CachedModel *
+GetModel(const char *project)
+{
+	CachedModel *entry = FindCachedModel(project);
+	TimestampTz statement_start = GetCurrentStatementStartTimestamp();
+	bool		project_exists;
+	int64		deployed_id;
+
+	if (entry && entry->validated_at == statement_start)
+		return entry;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	deployed_id = CatalogDeployedModelId(project, &project_exists);
+	if (entry == NULL || entry->model_id != deployed_id || !project_exists)
+	{
+		if (entry == NULL)
+		{
+			entry = MemoryContextAllocZero(TopMemoryContext, sizeof(CachedModel));
+			entry->project = MemoryContextStrdup(TopMemoryContext, project);
+			entry->next = model_cache;
+			model_cache = entry;
+		}
+		entry->validated_at = 0;
+		ReloadModel(entry);
+	}
+	SPI_finish();
+	entry->validated_at = statement_start;
+	return entry;
+}
+
+static void
+RejectColumnType(const char *project, const PrepColumn *pc, Oid typid)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" has type %s, project \"%s\" was trained on %s",
+					pc->name, format_type_be(typid), project, format_type_be(pc->typid)),
+			 errhint("Cast the column to %s in the query.", format_type_be(pc->typid))));
+}
+
+/* Map the model's columns to attributes of the row type, by name. */
+static void
+BuildMapping(CachedModel *entry, TupleDesc tupdesc)
+{
+	const PrepPlan *plan = entry->model->plan;
+	int		   *attnums = MemoryContextAllocZero(entry->context,
+												 sizeof(int) * Max(plan->n_columns, 1));
+
+	for (int i = 0; i < plan->n_columns; i++)
+	{
+		const PrepColumn *pc = &plan->columns[i];
+		ColumnKind	kind;
+
+		if (pc->dropped)
+			continue;
+		for (int a = 0; a < tupdesc->natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, a);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), pc->name) == 0)
+				attnums[i] = a + 1;
+		}
+		if (attnums[i] == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" is missing from the row", pc->name),
+					 errdetail("Project \"%s\" was trained with this column.", entry->project),
+					 errhint("Pass a row that has the column, e.g. SELECT ..., NULL AS \"%s\".",
+							 pc->name)));
+		if (!LoadColumnKind(TupleDescAttr(tupdesc, attnums[i] - 1)->atttypid, &kind) ||
+			(kind == COLUMN_TEXT) != (pc->kind == COLUMN_TEXT))
+			RejectColumnType(entry->project, pc,
+							 TupleDescAttr(tupdesc, attnums[i] - 1)->atttypid);
+	}
+	entry->attnums = attnums;
+	entry->row_type = tupdesc->tdtypeid;
+	entry->row_typmod = tupdesc->tdtypmod;
+}
+
+/* Run the model on one row; returns the prediction (width values). */
+static double *
+PredictRow(FunctionCallInfo fcinfo, CachedModel **entry_out)
+{
+	char	   *project = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(1);
+	CachedModel *entry = GetModel(project);
+	const PrepPlan *plan = entry->model->plan;
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row),
+												 HeapTupleHeaderGetTypMod(row));
+	HeapTupleData tuple;
+	double	   *numbers = palloc(sizeof(double) * Max(plan->n_columns, 1));
+	char	  **strings = palloc0(sizeof(char *) * Max(plan->n_columns, 1));
+	double	   *x = palloc0(sizeof(double) * Max(plan->n_features, 1));
+	double	   *out = palloc(sizeof(double) * ModelOutputWidth(entry->model));
+
+	if (entry->attnums == NULL || entry->row_type != tupdesc->tdtypeid ||
+		entry->row_typmod != tupdesc->tdtypmod)
+		BuildMapping(entry, tupdesc);
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	tuple.t_data = row;
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	for (int i = 0; i < plan->n_columns; i++)
+	{
+		bool		isnull;
+		Datum		value;
+
+		numbers[i] = NAN;
+		if (entry->attnums[i] == 0)
+			continue;
+		value = heap_getattr(&tuple, entry->attnums[i], tupdesc, &isnull);
+		if (!isnull)
+			LoadConvertDatum(value, TupleDescAttr(tupdesc, entry->attnums[i] - 1)->atttypid,
+							 plan->columns[i].kind, &numbers[i], &strings[i]);
+		if (!isnull && !isfinite(numbers[i]))
+			numbers[i] = NAN;
+	}
+	ReleaseTupleDesc(tupdesc);
+
+	PrepTransformRow(plan, numbers, strings, x);
+	entry->model->family->predict(entry->model->state, x, 1, plan->n_features, out);
+	*entry_out = entry;
+	return out;
+}
+
+Datum
+automl_predict(PG_FUNCTION_ARGS)
+{
+	CachedModel *entry;
+	double	   *out = PredictRow(fcinfo, &entry);
+	const PrepPlan *plan = entry->model->plan;
+	int			best = 0;
+
+	if (plan->task == TASK_REGRESSION)
+		PG_RETURN_TEXT_P(cstring_to_text(float8out_internal(out[0])));
+	for (int c = 1; c < plan->n_classes; c++)
+		if (out[c] > out[best])
+			best = c;
+	PG_RETURN_TEXT_P(cstring_to_text(plan->class_labels[best]));
+}
+
+Datum
+automl_predict_proba(PG_FUNCTION_ARGS)
+{
+	CachedModel *entry;
+	double	   *out = PredictRow(fcinfo, &entry);
+	const PrepPlan *plan = entry->model->plan;
+	StringInfoData buf;
+
+	if (plan->task != TASK_CLASSIFICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("project \"%s\" is a regression, it has no class probabilities",
+						entry->project),
+				 errhint("Use automl_predict for its predicted value.")));
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int c = 0; c < plan->n_classes; c++)
+	{
+		if (c > 0)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, plan->class_labels[c]);
+		appendStringInfo(&buf, ": %.6f", out[c]);
+	}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}

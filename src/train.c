@@ -1,0 +1,125 @@
+/*
+ * train.c
+ *		automl_train: the SQL entry point that runs the training pipeline.
+ *
+ * Everything happens in the caller's transaction, so an error or a cancel
+ * leaves the catalog and the deployed model exactly as they were.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "catalog.h"
+#include "metafeatures.h"
+#include "model.h"
+#include "prep.h"
+#include "search.h"
+#include "train.h"
+
+/* Text elements of a text[] argument as a List of char *, NIL for NULL. */
+static List *
+TextArrayToList(FunctionCallInfo fcinfo, int argno)
+{
+	ArrayType  *array;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	List	   *result = NIL;
+
+	if (PG_ARGISNULL(argno))
+		return NIL;
+	array = PG_GETARG_ARRAYTYPE_P(argno);
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			result = lappend(result, TextDatumGetCString(elems[i]));
+	return result;
+}
+
+static void
+RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name),
+				 errhint("Pass the %s to train on.", name)));
+}
+
+static void
+ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
+{
+	RequireArgument(fcinfo, 0, "relation");
+	RequireArgument(fcinfo, 1, "target");
+	request->relation = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	request->target = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	request->project = PG_ARGISNULL(2) ? request->relation
+		: text_to_cstring(PG_GETARG_TEXT_PP(2));
+	request->task = PG_ARGISNULL(3) ? "auto" : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	request->time_budget = PG_ARGISNULL(4) ? 60.0 : PG_GETARG_FLOAT8(4);
+	request->metric = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
+	request->seed = PG_ARGISNULL(6) ? 42 : PG_GETARG_INT32(6);
+	request->algorithms = TextArrayToList(fcinfo, 7);
+	request->exclude = TextArrayToList(fcinfo, 8);
+	request->max_trials = PG_ARGISNULL(9) ? 50 : PG_GETARG_INT32(9);
+
+	if (strcmp(request->task, "auto") != 0 &&
+		strcmp(request->task, "classification") != 0 &&
+		strcmp(request->task, "regression") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid task \"%s\"", request->task),
+				 errhint("Use 'auto', 'classification' or 'regression'.")));
+	if (!(request->time_budget > 0) || isinf(request->time_budget))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time_budget must be a positive number of seconds"),
+				 errdetail("time_budget is %g.", request->time_budget),
+				 errhint("Pass for example time_budget => 60.")));
+	if (request->max_trials < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_trials must be at least 1"),
+				 errdetail("max_trials is %d.", request->max_trials),
+				 errhint("Pass for example max_trials => 50.")));
+}
+
+PG_FUNCTION_INFO_V1(automl_train);
+
+Datum
+automl_train(PG_FUNCTION_ARGS)
+{
+	TrainRequest request = {0};
+	TrainOutcome outcome = {0};
+	MemoryContext caller_context = CurrentMemoryContext;
+	MemoryContext train_context;
+	TupleDesc	tupdesc;
+	HeapTuple	tuple;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "automl_train must return a record");
+	ParseArguments(fcinfo, &request);
+	request.relid = LoadResolveRelation(request.relation);
+
+	train_context = AllocSetContextCreate(caller_context, "automl train",
+										  ALLOCSET_DEFAULT_SIZES);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(train_context);
+	TrainRun(&request, &outcome);
+	MemoryContextSwitchTo(caller_context);
+	SPI_finish();
+
+	tuple = TrainOutcomeTuple(&outcome, tupdesc);
+	MemoryContextDelete(train_context);
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}

@@ -1,0 +1,50 @@
+/*
+ * train.h
+ *		The training pipeline behind automl_train.
+ */
+#ifndef AUTOML_TRAIN_H
+#define AUTOML_TRAIN_H
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "nodes/pg_list.h"
+
+#include "automl.h"
+
+/* The arguments of one automl_train call, validated. */
+typedef struct TrainRequest
+{
+	char	   *relation;
+	Oid			relid;
+	char	   *target;
+	char	   *project;
+	char	   *task;			/* "auto", "classification" or "regression" */
+	double		time_budget;	/* seconds */
+	char	   *metric;			/* NULL for the task's default */
+	int			seed;
+	List	   *algorithms;		/* char * names, NIL for all */
+	List	   *exclude;		/* char * column names */
+	int			max_trials;
+} TrainRequest;
+
+/* The summary row automl_train returns. */
+typedef struct TrainOutcome
+{
+	char	   *project;
+	TaskKind	task;
+	char	   *algorithm;
+	const char *metric;
+	double		score;
+	double		baseline_score;
+	int			trials;
+	double		seconds;
+	int64		model_id;
+	bool		deployed;
+} TrainOutcome;
+
+/* Run the pipeline with SPI connected; fills outcome. */
+extern void TrainRun(const TrainRequest *request, TrainOutcome *outcome);
+
+extern HeapTuple TrainOutcomeTuple(const TrainOutcome *outcome, TupleDesc tupdesc);
+
+#endif							/* AUTOML_TRAIN_H */
