@@ -118,6 +118,18 @@ CheckProjectMatches(const char *name, const char *target, const char *task)
 						 name)));
 }
 
+void
+CatalogCheckProject(const char *name, const char *target, const char *task)
+{
+	CatalogArgs args = {0};
+
+	AddText(&args, name);
+	Execute("SELECT id, target, task FROM automl.projects WHERE name = $1",
+			&args, true, SPI_OK_SELECT);
+	if (SPI_processed > 0)
+		CheckProjectMatches(name, target, task);
+}
+
 int64
 CatalogSaveProject(const char *name, const char *relation, const char *target,
 				   const char *task, const char *metric)

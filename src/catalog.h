@@ -17,6 +17,10 @@ typedef struct DeployedModel
 	bytea	   *binary;			/* only from CatalogLoadDeployed */
 } DeployedModel;
 
+/* Raise an error when the project exists for another target or task. */
+extern void CatalogCheckProject(const char *name, const char *target,
+								const char *task);
+
 /*
  * Find or create the project.  An existing project must have the same
  * target and task; its relation and metric are updated.

@@ -33,6 +33,18 @@ FamilyByName(const char *name)
 	return NULL;
 }
 
+/* The registered family names, comma-separated, for messages. */
+char *
+FamilyNameList(void)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < automl_n_families; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", automl_families[i]->name);
+	return buf.data;
+}
+
 void
 FamilyDefaultConfig(const ModelFamily *family, double *config)
 {

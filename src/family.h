@@ -98,6 +98,7 @@ typedef struct ModelFamily
 extern const ModelFamily *const automl_families[];
 extern const int automl_n_families;
 extern const ModelFamily *FamilyByName(const char *name);
+extern char *FamilyNameList(void);
 
 /* Helpers for hyperparameter vectors. */
 extern void FamilyDefaultConfig(const ModelFamily *family, double *config);

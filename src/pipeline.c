@@ -98,13 +98,8 @@ ChooseFamilies(const TrainRequest *request, TaskKind task,
 	foreach(lc, request->algorithms)
 	{
 		const char *name = lfirst(lc);
-		const ModelFamily *family = FamilyByName(name);
+		const ModelFamily *family = FamilyByName(name);	/* known, checked earlier */
 
-		if (family == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown algorithm \"%s\"", name),
-					 errhint("Known algorithms are baseline, linear, logistic and tree.")));
 		if (task == TASK_CLASSIFICATION ? !family->supports_classification
 			: !family->supports_regression)
 			ereport(ERROR,
@@ -131,12 +126,16 @@ static void
 ReportLoad(const LoadedTable *table)
 {
 	ereport(NOTICE,
-			(errmsg("automl: read %d rows and %d feature columns from %s",
-					table->n_rows, table->n_columns, table->relation)));
+			(errmsg_plural("automl: read %d rows with %d feature column from %s",
+						   "automl: read %d rows with %d feature columns from %s",
+						   table->n_columns,
+						   table->n_rows, table->n_columns, table->relation)));
 	if (table->rows_null_target > 0)
 		ereport(NOTICE,
-				(errmsg("automl: skipped %lld rows with a NULL target",
-						(long long) table->rows_null_target)));
+				(errmsg_plural("automl: skipped %lld row with a NULL target",
+							   "automl: skipped %lld rows with a NULL target",
+							   table->rows_null_target,
+							   (long long) table->rows_null_target)));
 	if (table->rows_read > table->n_rows)
 		ereport(NOTICE,
 				(errmsg("automl: sampled %d of %lld rows to stay within automl.memory_limit",
@@ -167,8 +166,12 @@ ReportFamilies(const SearchResult *result, const SearchOptions *options)
 			if (trial->status == TRIAL_OK && MetricBetter(options->metric, trial->score, best))
 				best = trial->score;
 		}
-		appendStringInfo(&buf, "%s%s %.4f (%d trials)", f ? ", " : "",
-						 family->name, best, count);
+		appendStringInfo(&buf, "%s%s ", f ? ", " : "", family->name);
+		if (isnan(best))
+			appendStringInfoString(&buf, "none finished");
+		else
+			appendStringInfo(&buf, "%.4f", best);
+		appendStringInfo(&buf, " (%d %s)", count, count == 1 ? "trial" : "trials");
 	}
 	ereport(NOTICE, (errmsg("automl: best per algorithm: %s", buf.data)));
 	pfree(buf.data);
@@ -267,7 +270,7 @@ DeployIfBetter(int64 project_id, int64 model_id, MetricId metric, double score)
 	else
 	{
 		ereport(NOTICE,
-				(errmsg("automl: kept model %lld deployed: its %s %.4f is not worse than %.4f",
+				(errmsg("automl: kept model %lld deployed: its %s %.4f is at least as good as %.4f",
 						(long long) current.model_id, name, current.score, score),
 				 errhint("Deploy the new model %lld with automl_deploy if you prefer it.",
 						 (long long) model_id)));
@@ -351,6 +354,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	data.task = InferTask(request, table);
 	ValidateTarget(request, table, data.task);
 	options.metric = MetricByName(request->metric, data.task);
+	CatalogCheckProject(request->project, request->target, TaskKindName(data.task));
 	options.n_families = ChooseFamilies(request, data.task, families);
 	options.families = families;
 

@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 
 #include "catalog.h"
+#include "family.h"
 #include "metafeatures.h"
 #include "model.h"
 #include "prep.h"
@@ -58,6 +59,8 @@ RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
 static void
 ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 {
+	ListCell   *lc;
+
 	RequireArgument(fcinfo, 0, "relation");
 	RequireArgument(fcinfo, 1, "target");
 	request->relation = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -85,6 +88,14 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 				 errmsg("time_budget must be a positive number of seconds"),
 				 errdetail("time_budget is %g.", request->time_budget),
 				 errhint("Pass for example time_budget => 60.")));
+	foreach(lc, request->algorithms)
+	{
+		if (FamilyByName(lfirst(lc)) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown algorithm \"%s\"", (char *) lfirst(lc)),
+					 errhint("Known algorithms are %s.", FamilyNameList())));
+	}
 	if (request->max_trials < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

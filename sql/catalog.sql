@@ -1,0 +1,70 @@
+-- What a training run leaves in the catalog.
+SELECT name, relation, target, task, metric, owner = current_user AS owned
+FROM automl.projects ORDER BY id;
+
+SELECT p.name, k.relation, k.n_rows, k.n_features,
+	(SELECT count(*) FROM jsonb_object_keys(k.meta_features)) >= 10 AS ten_meta_features,
+	k.meta_features ->> 'n_classes' AS n_classes,
+	k.embedding IS NULL AS no_embedding_yet
+FROM automl.tasks k JOIN automl.projects p ON p.id = k.project_id
+ORDER BY k.id;
+
+SELECT meta_features ?& ARRAY['n_rows', 'n_columns', 'missing_share', 'numeric_share',
+							  'class_entropy', 'majority_class_share', 'mean_abs_skewness']
+	AS has_named_values
+FROM automl.tasks WHERE relation = 'public.titanic' ORDER BY id LIMIT 1;
+
+-- Every trial is recorded with its configuration, budget and status.
+SELECT k.relation, count(*) AS trials, count(DISTINCT t.algorithm) AS algorithms,
+	bool_and(t.status = 'ok') AS all_ok,
+	bool_and(t.budget ? 'rows' AND t.budget ? 'folds') AS budget_recorded,
+	bool_and(t.fit_seconds >= 0) AS timed
+FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
+GROUP BY k.id, k.relation ORDER BY k.id;
+
+SELECT trial_number, algorithm, hyperparameters, round(score::numeric, 4) AS score
+FROM automl.trials WHERE task_id = 1 ORDER BY trial_number LIMIT 4;
+
+-- Models: versioned binary with the magic number, plan, metrics, importance.
+SELECT m.id, p.name, m.algorithm, m.format_version,
+	substring(m.model FROM 1 FOR 4) = 'AUML'::bytea AS magic,
+	m.preprocessing -> 'columns' ? 'sex' AS plan_stored,
+	m.metrics ?& ARRAY['accuracy', 'balanced_accuracy', 'log_loss', 'f1', 'roc_auc']
+		OR m.metrics ?& ARRAY['rmse', 'mae', 'r2'] AS all_metrics,
+	m.feature_importance IS NOT NULL AS has_importance
+FROM automl.models m JOIN automl.projects p ON p.id = m.project_id
+ORDER BY m.id;
+
+SELECT key, round(value::numeric, 3) AS importance
+FROM automl.models m, jsonb_each_text(m.feature_importance)
+WHERE m.id = 1 AND value::numeric > 0.05
+ORDER BY value::numeric DESC, key;
+
+SELECT m.preprocessing -> 'columns' -> 'sex' AS sex_plan,
+	m.preprocessing -> 'columns' -> 'age' ->> 'missing_indicator' AS age_indicator
+FROM automl.models m WHERE m.id = 1;
+
+-- Deployment history says which model served, when and why.
+SELECT p.name, d.model_id, d.reason
+FROM automl.deployments d JOIN automl.projects p ON p.id = d.project_id
+ORDER BY d.id;
+
+-- Retraining with a worse budget keeps the deployed model.
+SELECT algorithm, deployed
+FROM automl_train('titanic', 'survived', algorithms => ARRAY['tree'],
+				  exclude => ARRAY['alive'], seed => 7, max_trials => 2);
+SELECT model_id FROM automl.deployed_models WHERE project = 'titanic';
+
+-- pg_dump keeps the catalog: every table and sequence is registered.
+SELECT c.relname
+FROM pg_extension e, unnest(e.extconfig) AS cfg(oid) JOIN pg_class c ON c.oid = cfg.oid
+WHERE e.extname = 'automl'
+ORDER BY c.relname;
+
+-- A corrupted binary is rejected on load, with a hint.
+UPDATE automl.models SET model = substring(model FROM 1 FOR 40)
+WHERE project_id = (SELECT id FROM automl.projects WHERE name = 'titanic_logistic');
+SELECT automl_predict('titanic_logistic', t) FROM titanic t LIMIT 1;
+UPDATE automl.models SET model = '\x00000000'::bytea || substring(model FROM 5)
+WHERE project_id = (SELECT id FROM automl.projects WHERE name = 'iris');
+SELECT automl_predict('iris', i) FROM iris i LIMIT 1;

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Install what is missing, build, start a throwaway cluster and run every
+# suite: the pg_regress tests, a pg_dump round trip and the demo.
+# Ends with one line "N passed, N failed" and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source test/lib.sh
+
+install_packages
+build_and_install
+start_cluster
+
+passed=0
+failed=0
+
+# Count one suite's result: "ok" or the failure message.
+record() {
+	if [ "$1" = ok ]; then
+		passed=$((passed + 1))
+		echo "ok: $2"
+	else
+		failed=$((failed + 1))
+		echo "FAILED: $2"
+	fi
+}
+
+# pg_regress: one result per test file.
+regress_log=$(mktemp)
+make -s PG_CONFIG=$PG_BIN/pg_config installcheck >"$regress_log" 2>&1 || true
+cat "$regress_log"
+while read -r name status; do
+	record "$status" "regress $name"
+done < <(sed -nE 's/^(not ok|ok|test)[ 0-9-]*([a-z_]+) +\.\.\. +(ok|FAILED).*/\2 \3/p' "$regress_log")
+if grep -q FAILED "$regress_log" && [ -f regression.diffs ]; then
+	head -200 regression.diffs
+fi
+rm -f "$regress_log"
+
+# pg_dump keeps the catalog: a restored database predicts the same.
+if bash test/dump_restore.sh; then record ok "dump and restore"; else record fail "dump and restore"; fi
+
+stop_cluster
+trap - EXIT
+
+# The demo command, on its own cluster.
+if PGPORT=55433 bash test/demo.sh >/tmp/automl-demo.log 2>&1 &&
+	grep -q "deployed" /tmp/automl-demo.log && grep -q "predicted" /tmp/automl-demo.log; then
+	record ok "demo"
+else
+	cat /tmp/automl-demo.log
+	record fail "demo"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
