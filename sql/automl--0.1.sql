@@ -130,6 +130,7 @@ CREATE FUNCTION automl_train(
 	algorithms text[] DEFAULT NULL,
 	exclude text[] DEFAULT NULL,
 	max_trials integer DEFAULT 50,
+	hyperparameters jsonb DEFAULT NULL,
 	OUT project_name text,
 	OUT task_type text,
 	OUT algorithm text,
@@ -184,3 +185,10 @@ BEGIN
 	RETURN model_id;
 END
 $$;
+
+-- What a stored model contains: algorithm, hyperparameters, design-matrix
+-- feature names, classes, and the family's own description of its state.
+CREATE FUNCTION automl_model_info(model_id bigint)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'automl_model_info'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;

@@ -321,3 +321,20 @@ CatalogLoadDeployed(const char *project)
 	deployed->metric = TextColumn(2);
 	return deployed;
 }
+
+bytea *
+CatalogLoadModel(int64 model_id)
+{
+	CatalogArgs args = {0};
+	bool		isnull;
+
+	AddInt64(&args, model_id);
+	Execute("SELECT model FROM automl.models WHERE id = $1", &args, true, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model %lld does not exist", (long long) model_id),
+				 errhint("See SELECT id FROM automl.models.")));
+	return DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										 1, &isnull));
+}

@@ -59,6 +59,9 @@ extern void CatalogDeploy(int64 project_id, int64 model_id, const char *reason);
  */
 extern DeployedModel *CatalogLoadDeployed(const char *project);
 
+/* A model's binary by id, valid until SPI_finish; an error when missing. */
+extern bytea *CatalogLoadModel(int64 model_id);
+
 /* The id of the project's deployed model, or 0 when it has none. */
 extern int64 CatalogDeployedModelId(const char *project, bool *project_exists);
 

@@ -34,6 +34,13 @@ typedef struct ParamSpec
 	double		default_value;	/* for PARAM_CHOICE, the index of the default */
 	const char *const *choices;
 	int			n_choices;
+
+	/*
+	 * Values a user may set through the hyperparameters argument; both zero
+	 * means the search range [low, high].
+	 */
+	double		min_value;
+	double		max_value;
 } ParamSpec;
 
 /*
@@ -92,6 +99,13 @@ typedef struct ModelFamily
 	 * no natural importance.
 	 */
 	void		(*importance) (const void *model, int n_cols, double *out);
+
+	/*
+	 * Append a JSON value describing the fitted model (coefficients, tree
+	 * sizes, training curves) for automl_model_info.  NULL when the family
+	 * has nothing to show beyond its hyperparameters.
+	 */
+	void		(*describe) (const void *model, StringInfo buf);
 } ModelFamily;
 
 /* Registry (family.c). */
@@ -105,6 +119,14 @@ extern void FamilyDefaultConfig(const ModelFamily *family, double *config);
 extern void FamilySampleConfig(const ModelFamily *family, pg_prng_state *prng,
 							   double *config);
 extern char *FamilyConfigToJson(const ModelFamily *family, const double *config);
+
+/*
+ * Read a configuration from a JSON object of parameter names and values;
+ * parameters it leaves out keep their defaults.  Unknown names, values of
+ * the wrong type and values out of range raise errors.
+ */
+extern void FamilyConfigFromJson(const ModelFamily *family, const char *json,
+								 double *config);
 
 /* Families, each in its own file. */
 extern const ModelFamily baseline_family;

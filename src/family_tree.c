@@ -118,6 +118,7 @@ typedef struct GrowNode
 	bool		pure;			/* one class, or one target value */
 	double		weight;			/* total row weight */
 	double		impurity;		/* weight x (Gini, entropy or variance) */
+	double		residual_sum;	/* regression: sum of w (y - mean), 0 up to rounding */
 	double		risk;			/* R(t): impurity / total weight of all rows */
 } GrowNode;
 
@@ -367,21 +368,27 @@ ClassImpurity(const double *class_weights, int n_classes, double weight,
 	return Max(-sum, 0.0);
 }
 
-/* Returns the weighted sum of squared errors of the node's rows around mean. */
-static double
-NodeSquaredError(const TreeBuilder *builder, const GrowNode *node, double mean)
+/*
+ * Sets the node's impurity to the weighted sum of squared errors around the
+ * mean, and its residual sum to the weighted sum of the errors.  The residual
+ * sum is zero but for the rounding of the mean.
+ */
+static void
+ComputeSquaredError(const TreeBuilder *builder, GrowNode *node, double mean)
 {
 	const TrainData *data = builder->data;
 	const int32 *rows = SortedRows(builder, 0);
-	double		sum = 0.0;
 
+	node->impurity = 0.0;
+	node->residual_sum = 0.0;
 	for (int i = node->start; i < node->end; i++)
 	{
+		double		w = RowWeight(data, rows[i]);
 		double		error = data->y[rows[i]] - mean;
 
-		sum += RowWeight(data, rows[i]) * error * error;
+		node->impurity += w * error * error;
+		node->residual_sum += w * error;
 	}
-	return sum;
 }
 
 /*
@@ -426,6 +433,7 @@ ComputeNodeStats(TreeBuilder *builder, GrowNode *node, double *stats)
 		for (int k = 0; k < builder->n_outputs; k++)
 			n_classes += stats[k] > 0.0;
 		node->pure = n_classes <= 1;
+		node->residual_sum = 0.0;
 		node->impurity = ClassImpurity(stats, builder->n_outputs, node->weight,
 									   builder->params.criterion);
 	}
@@ -433,7 +441,7 @@ ComputeNodeStats(TreeBuilder *builder, GrowNode *node, double *stats)
 	{
 		stats[0] = node->weight > 0.0 ? stats[0] / node->weight : 0.0;
 		node->pure = low >= high;
-		node->impurity = NodeSquaredError(builder, node, stats[0]);
+		ComputeSquaredError(builder, node, stats[0]);
 	}
 	node->risk = builder->total_weight > 0.0 ?
 		node->impurity / builder->total_weight : 0.0;
@@ -491,9 +499,11 @@ AddRowToLeft(TreeBuilder *builder, const double *node_stats, int row,
 
 /*
  * Returns the impurity decrease of splitting the node after the rows added
- * to state.  For regression the targets are centred on the node mean, so the
- * right sum is minus the left one and the decrease of squared error is
- * S_L^2 / W_L + S_R^2 / W_R = S_L^2 W / (W_L W_R).
+ * to state.  For regression, with sums S of w (y - node mean), the decrease
+ * of squared error is S_L^2 / W_L + S_R^2 / W_R - S^2 / W.  Centring keeps
+ * the terms small when the target has a large offset.  S is not assumed to
+ * be zero, because its rounding error would make mirrored splits of the same
+ * rows differ by more than the tie tolerance.
  */
 static double
 SplitGain(TreeBuilder *builder, const GrowNode *node, const double *node_stats,
@@ -503,8 +513,13 @@ SplitGain(TreeBuilder *builder, const GrowNode *node, const double *node_stats,
 	int			n_classes = builder->n_outputs;
 
 	if (builder->data->task == TASK_REGRESSION)
-		return state->left_sum * state->left_sum * node->weight /
-			(state->left_weight * right_weight);
+	{
+		double		right_sum = node->residual_sum - state->left_sum;
+
+		return state->left_sum * state->left_sum / state->left_weight +
+			right_sum * right_sum / right_weight -
+			node->residual_sum * node->residual_sum / node->weight;
+	}
 
 	for (int k = 0; k < n_classes; k++)
 		builder->right_stats[k] = Max(node_stats[k] - builder->left_stats[k], 0.0);

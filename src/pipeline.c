@@ -379,6 +379,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	options.max_trials = request->max_trials;
 	options.deadline = start + request->time_budget;
 	options.seed = (uint64) request->seed;
+	options.fixed_config = request->fixed ? request->fixed_config : NULL;
 	result = SearchRun(&data, resampling, &options);
 	ReportFamilies(result, &options);
 

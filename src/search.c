@@ -89,7 +89,9 @@ ProposeTrial(Trial *trial, int t, const SearchOptions *options,
 	else
 		trial->family = options->families[pg_prng_uint64_range(prng, 0, options->n_families - 1)];
 
-	if (t <= options->n_families)
+	if (options->fixed_config)
+		memcpy(trial->config, options->fixed_config, sizeof(trial->config));
+	else if (t <= options->n_families)
 		FamilyDefaultConfig(trial->family, trial->config);
 	else
 		FamilySampleConfig(trial->family, prng, trial->config);
@@ -110,13 +112,14 @@ SearchRun(const TrainData *data, const Resampling *resampling,
 		  const SearchOptions *options)
 {
 	SearchResult *result = palloc0(sizeof(SearchResult));
+	int			max_trials = options->fixed_config ? 2 : Max(options->max_trials, 1);
 	pg_prng_state prng;
 
 	pg_prng_seed(&prng, options->seed);
-	result->trials = palloc0(sizeof(Trial) * Max(options->max_trials, 1));
+	result->trials = palloc0(sizeof(Trial) * max_trials);
 	result->best = 0;
 
-	for (int t = 0; t < Max(options->max_trials, 1); t++)
+	for (int t = 0; t < max_trials; t++)
 	{
 		Trial	   *trial = &result->trials[t];
 		EvalPredictions predictions = {0};

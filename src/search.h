@@ -16,6 +16,7 @@ typedef struct SearchOptions
 	double		deadline;		/* AutomlNow() value to stop by */
 	uint64		seed;
 	MetricId	metric;
+	const double *fixed_config; /* evaluate only this config of families[0] */
 } SearchOptions;
 
 typedef enum TrialStatus

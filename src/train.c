@@ -16,6 +16,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 
 #include "catalog.h"
@@ -56,6 +57,25 @@ RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
 				 errhint("Pass the %s to train on.", name)));
 }
 
+/* Validate hyperparameters => against the one algorithm it configures. */
+static void
+ParseFixedConfig(TrainRequest *request, const char *json)
+{
+	const ModelFamily *family;
+
+	if (list_length(request->algorithms) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hyperparameters needs exactly one algorithm"),
+				 errdetail("algorithms names %d.", list_length(request->algorithms)),
+				 errhint("Pass for example algorithms => ARRAY['tree'].")));
+	family = FamilyByName(linitial(request->algorithms));
+	if (family == NULL)
+		return;					/* reported with the other algorithm names */
+	FamilyConfigFromJson(family, json, request->fixed_config);
+	request->fixed = true;
+}
+
 static void
 ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 {
@@ -74,6 +94,9 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 	request->algorithms = TextArrayToList(fcinfo, 7);
 	request->exclude = TextArrayToList(fcinfo, 8);
 	request->max_trials = PG_ARGISNULL(9) ? 50 : PG_GETARG_INT32(9);
+	if (!PG_ARGISNULL(10))
+		ParseFixedConfig(request, JsonbToCString(NULL, &PG_GETARG_JSONB_P(10)->root,
+												 VARSIZE(PG_GETARG_JSONB_P(10))));
 
 	if (strcmp(request->task, "auto") != 0 &&
 		strcmp(request->task, "classification") != 0 &&

@@ -9,7 +9,7 @@
 #include "access/tupdesc.h"
 #include "nodes/pg_list.h"
 
-#include "automl.h"
+#include "family.h"
 
 /* The arguments of one automl_train call, validated. */
 typedef struct TrainRequest
@@ -25,6 +25,8 @@ typedef struct TrainRequest
 	List	   *algorithms;		/* char * names, NIL for all */
 	List	   *exclude;		/* char * column names */
 	int			max_trials;
+	bool		fixed;			/* train one configuration, no search */
+	double		fixed_config[AUTOML_MAX_PARAMS];
 } TrainRequest;
 
 /* The summary row automl_train returns. */

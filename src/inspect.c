@@ -1,0 +1,74 @@
+/*
+ * inspect.c
+ *		automl_model_info: what a stored model contains, as JSON.
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+
+#include "catalog.h"
+#include "model.h"
+
+PG_FUNCTION_INFO_V1(automl_model_info);
+
+static void
+AppendStringArray(StringInfo buf, const char *key, char **values, int n)
+{
+	appendStringInfo(buf, ", \"%s\": [", key);
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(buf, ", ");
+		escape_json(buf, values[i]);
+	}
+	appendStringInfoChar(buf, ']');
+}
+
+/* Describe the model: algorithm, configuration, features, classes, state. */
+static char *
+DescribeModel(const AutomlModel *model)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"algorithm\": ");
+	escape_json(&buf, model->family->name);
+	appendStringInfo(&buf, ", \"hyperparameters\": %s, \"task\": \"%s\"",
+					 FamilyConfigToJson(model->family, model->config),
+					 TaskKindName(model->plan->task));
+	AppendStringArray(&buf, "features", model->plan->feature_names, model->plan->n_features);
+	if (model->plan->task == TASK_CLASSIFICATION)
+		AppendStringArray(&buf, "classes", model->plan->class_labels, model->plan->n_classes);
+	appendStringInfoString(&buf, ", \"model\": ");
+	if (model->family->describe)
+		model->family->describe(model->state, &buf);
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+Datum
+automl_model_info(PG_FUNCTION_ARGS)
+{
+	int64		model_id = PG_GETARG_INT64(0);
+	MemoryContext context = CurrentMemoryContext;
+	char	   *json;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	{
+		bytea	   *binary = CatalogLoadModel(model_id);
+		AutomlModel *model;
+
+		MemoryContextSwitchTo(context);
+		model = ModelDeserialize(binary);
+		json = DescribeModel(model);
+	}
+	SPI_finish();
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+}
