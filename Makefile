@@ -5,7 +5,7 @@ MODULE_big = automl
 DATA = sql/automl--0.1.sql
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 
-REGRESS = setup train_titanic train_iris predict catalog errors limits quality
+REGRESS = setup train_titanic train_iris predict catalog errors limits quality fixed
 REGRESS_OPTS = --load-extension=automl
 
 PG_CONFIG ?= pg_config
@@ -14,3 +14,6 @@ SHLIB_LINK = -lopenblas -llapacke -lm
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Rebuild every object when a header changes: the headers define shared structs.
+$(OBJS): $(wildcard src/*.h)

@@ -128,7 +128,7 @@ RejectParamValue(const ModelFamily *family, const ParamSpec *spec, const char *v
 						 spec->kind == PARAM_INT ? "an integer" : "a number", low, high);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid value %s for hyperparameter \"%s\" of %s",
+			 errmsg("invalid value \"%s\" for hyperparameter \"%s\" of %s",
 					value, spec->name, family->name),
 			 errhint("Pass %s.", expected.data)));
 }
