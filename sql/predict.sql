@@ -63,7 +63,7 @@ SELECT automl_deploy('titanic', (SELECT min(id) FROM automl.models
 								WHERE project_id = (SELECT id FROM automl.projects WHERE name = 'titanic')),
 					 'roll back') > 0 AS rolled_back;
 SELECT algorithm, reason FROM automl.deployed_models WHERE project = 'titanic';
-SELECT count(*) > 0 AS serves_tree_again
+SELECT count(*) > 0 AS serves_first_model_again
 FROM titanic t WHERE automl_predict('titanic', t) <> automl_predict('titanic_logistic', t);
 SELECT automl_deploy('titanic', -1);
 

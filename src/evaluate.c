@@ -3,8 +3,8 @@
  *		Resampling: stratified k-fold cross-validation or one holdout split.
  *
  * Tables with fewer rows than automl.holdout_threshold get automl.cv_folds
- * folds and every row is scored once out of fold; larger tables score one
- * fold (a 1/k holdout).  Classification folds are stratified: each class's
+ * folds, and every row is scored once out of fold.  Larger tables score one
+ * fold only (a 1/k holdout).  Classification folds are stratified: each class's
  * rows are shuffled with the run's seeded generator and dealt round-robin,
  * continuing from where the previous class stopped, so fold sizes differ by
  * at most one.

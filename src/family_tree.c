@@ -12,8 +12,9 @@
  *    This costs n_cols x n_rows int32 of memory, and split search costs
  *    O(n_cols x n_rows) per tree level instead of O(n_cols x n log n) for
  *    sorting every node's rows with qsort.
- * 2. Growth.  Nodes are split depth-first from an explicit stack.  A node's
- *    split is the exact best one over every column that is not constant in
+ * 2. Growth.  Nodes are split breadth-first, in the order they were
+ *    created, so the node array itself is the queue.  A node's split is
+ *    the exact best one over every column that is not constant in
  *    the node and every threshold halfway between two adjacent distinct
  *    values that leaves at least min_samples_leaf rows on each side.  It
  *    maximises the decrease of weighted impurity: Gini index or entropy (in
@@ -128,6 +129,7 @@ typedef struct TreeBuilder
 	TreeParams	params;
 	int			n_outputs;
 	double		total_weight;
+	double		deadline;		/* AutomlNow() value to stop by, or 0 */
 	int32	   *order;			/* Max(n_cols, 1) x n_rows row indices */
 	int32	   *scratch;		/* n_rows, buffer for stable partitioning */
 	bool	   *goes_left;		/* n_rows, side of each row of a split node */
@@ -298,10 +300,12 @@ MaxNodeCount(int n_rows, const TreeParams *params)
 }
 
 static void
-InitBuilder(TreeBuilder *builder, const TrainData *data, const double *config)
+InitBuilder(TreeBuilder *builder, const TrainData *data, const double *config,
+			const FitControl *control)
 {
 	memset(builder, 0, sizeof(TreeBuilder));
 	builder->data = data;
+	builder->deadline = control != NULL ? control->deadline : 0.0;
 	TreeParamsFromConfig(config, &builder->params);
 	builder->n_outputs = data->task == TASK_CLASSIFICATION ? data->n_classes : 1;
 	builder->max_nodes = MaxNodeCount(data->n_rows, &builder->params);
@@ -474,6 +478,12 @@ AddNode(TreeBuilder *builder, int32 start, int32 end, int32 depth, int32 parent)
 }
 
 static bool
+DeadlinePassed(const TreeBuilder *builder)
+{
+	return builder->deadline > 0 && AutomlNow() > builder->deadline;
+}
+
+static bool
 IsSplittable(const TreeBuilder *builder, const GrowNode *node)
 {
 	return node->depth < builder->params.max_depth &&
@@ -588,7 +598,10 @@ ScanColumn(TreeBuilder *builder, int32 index, int col, double tolerance,
 	}
 }
 
-/* Finds the node's best split, or returns false when it has none. */
+/*
+ * Finds the node's best split.  Returns false when it has none, or when the
+ * deadline passes during the search.
+ */
 static bool
 FindBestSplit(TreeBuilder *builder, int32 index, SplitCandidate *best)
 {
@@ -607,6 +620,8 @@ FindBestSplit(TreeBuilder *builder, int32 index, SplitCandidate *best)
 			continue;
 		ScanColumn(builder, index, col, tolerance, best);
 		CHECK_FOR_INTERRUPTS();
+		if (DeadlinePassed(builder))
+			return false;
 	}
 	return best->feature >= 0;
 }
@@ -664,40 +679,26 @@ ApplySplit(TreeBuilder *builder, int32 index, const SplitCandidate *split)
 }
 
 /*
- * Grows the tree depth-first.  The stack holds at most two nodes per depth,
- * because each split pushes two children one level deeper.  When the
- * deadline passes, the nodes still pending stay leaves.
+ * Grows the tree breadth-first.  Splitting appends the children, so visiting
+ * nodes in index order visits them level by level.  When the deadline
+ * passes, the tree is complete to some depth instead of being one deep
+ * branch, and the nodes not yet visited stay leaves.
  */
 static void
-GrowTree(TreeBuilder *builder, const FitControl *control)
+GrowTree(TreeBuilder *builder)
 {
-	int			stack_size = 2 * (builder->params.max_depth + 1);
-	int32	   *stack = palloc(sizeof(int32) * stack_size);
-	int			n_pending = 0;
-
-	stack[n_pending++] = AddNode(builder, 0, builder->data->n_rows, 0, -1);
-	while (n_pending > 0)
+	AddNode(builder, 0, builder->data->n_rows, 0, -1);
+	for (int32 index = 0; index < builder->n_nodes; index++)
 	{
-		int32		index = stack[--n_pending];
 		SplitCandidate split;
 
 		CHECK_FOR_INTERRUPTS();
-		if (control != NULL && control->deadline > 0 &&
-			AutomlNow() > control->deadline)
+		if (DeadlinePassed(builder))
 			break;
-		if (!IsSplittable(builder, &builder->nodes[index]) ||
-			!FindBestSplit(builder, index, &split))
-			continue;
-
-		ApplySplit(builder, index, &split);
-		if (n_pending + 2 > stack_size)
-			elog(ERROR, "tree: growth stack overflow at depth %d",
-				 builder->nodes[index].depth);
-		/* Push the right child first, so the left subtree grows first. */
-		stack[n_pending++] = builder->nodes[index].right;
-		stack[n_pending++] = builder->nodes[index].left;
+		if (IsSplittable(builder, &builder->nodes[index]) &&
+			FindBestSplit(builder, index, &split))
+			ApplySplit(builder, index, &split);
 	}
-	pfree(stack);
 }
 
 static double
@@ -935,8 +936,8 @@ TreeFit(const TrainData *data, const double *config, const FitControl *control)
 										"automl tree fit",
 										ALLOCSET_DEFAULT_SIZES);
 	old_context = MemoryContextSwitchTo(fit_context);
-	InitBuilder(&builder, data, config);
-	GrowTree(&builder, control);
+	InitBuilder(&builder, data, config, control);
+	GrowTree(&builder);
 	PruneTree(&builder);
 	MemoryContextSwitchTo(old_context);
 

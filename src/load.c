@@ -3,7 +3,7 @@
  *		Reading a table or view into typed columns through an SPI cursor.
  *
  * Rows are fetched in batches from a cursor, so a large table never sits in
- * an SPI tuple table at once.  When the table holds more rows than the memory
+ * an SPI tuple table at once.  When the table has more rows than the memory
  * limit allows, Algorithm R (Vitter 1985) keeps a uniform, seeded reservoir
  * sample of them.  Text values are interned per column into level codes.
  */

@@ -3,9 +3,9 @@
  *		automl_predict and automl_predict_proba: serving from SQL.
  *
  * Each backend keeps the deployed model of every project it has served in a
- * cache in TopMemoryContext.  The first call of each statement asks the
- * catalog which model is deployed now (one indexed query), and reloads the
- * model when a deploy or rollback changed it; the other rows of the
+ * cache in TopMemoryContext.  The first call of each statement reads the
+ * id of the deployed model from the catalog (one indexed query) and reloads
+ * the model when a deploy or rollback changed it.  The other rows of the
  * statement use the cache.  Row columns are matched to the model's columns
  * by name, so column order does not matter and extra columns are ignored.
  */

@@ -225,12 +225,18 @@ PrepEncodeNumber(const PrepColumn *pc, double value, double *out, Size stride)
 		out[stride] = missing ? 1.0 : 0.0;
 }
 
-/* Write a text level's features: slot is the one-hot index, -1 unknown, -2 NULL. */
+/*
+ * Write a text level's features: slot is the one-hot index, -1 for a rare or
+ * unseen level (the all-zero code) and -2 for NULL, which is imputed with the
+ * mode (levels[0], the most frequent) and flagged by the missing indicator.
+ */
 static void
 PrepEncodeLevel(const PrepColumn *pc, int slot, double *out, Size stride)
 {
+	int			hot = (slot == -2) ? 0 : slot;
+
 	for (int c = 0; c < pc->n_levels; c++)
-		out[c * stride] = (c == slot) ? 1.0 : 0.0;
+		out[c * stride] = (c == hot) ? 1.0 : 0.0;
 	if (pc->indicator)
 		out[pc->n_levels * stride] = (slot == -2) ? 1.0 : 0.0;
 }

@@ -6,8 +6,8 @@
  *	numbers and bools: the value, median-imputed, standardised, plus a
  *		missing indicator when training saw NULLs;
  *	text: one-hot columns for the most frequent levels (a rarer or unseen
- *		level is the all-zero code), plus a missing indicator when training
- *		saw NULLs.
+ *		level is the all-zero code); NULL is imputed with the most frequent
+ *		level, plus a missing indicator when training saw NULLs.
  * Training (PrepTransformTable) and prediction (PrepTransformRow) both
  * encode through PrepEncodeNumber and PrepEncodeLevel.
  */
