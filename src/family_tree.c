@@ -8,13 +8,13 @@
  * 1. Presort.  Each column's row indices are sorted by value once.  A node
  *    owns the same range [start, end) of every column's sorted array, and a
  *    split partitions that range stably into its left rows, then its right
- *    rows, so each node sees its rows in sorted order without sorting again.
+ *    rows, so each node reads its rows in sorted order without sorting again.
  *    This costs n_cols x n_rows int32 of memory, and split search costs
  *    O(n_cols x n_rows) per tree level instead of O(n_cols x n log n) for
  *    sorting every node's rows with qsort.
- * 2. Growth.  Nodes are split breadth-first, in the order they were
- *    created, so the node array itself is the queue.  A node's split is
- *    the exact best one over every column that is not constant in
+ * 2. Growth.  Nodes are split depth-first from an explicit stack, which
+ *    keeps a small node's rows in cache while its subtree grows.  A node's
+ *    split is the exact best one over every column that is not constant in
  *    the node and every threshold halfway between two adjacent distinct
  *    values that leaves at least min_samples_leaf rows on each side.  It
  *    maximises the decrease of weighted impurity: Gini index or entropy (in
@@ -287,7 +287,7 @@ PresortColumns(TreeBuilder *builder)
 
 /*
  * Bounds the node count.  A binary tree of depth d has at most 2^(d+1) - 1
- * nodes.  Every leaf holds at least min_samples_leaf rows, so there are at
+ * nodes.  Every leaf contains at least min_samples_leaf rows, so there are at
  * most n_rows / min_samples_leaf leaves and twice that minus one nodes.
  */
 static int
@@ -366,7 +366,7 @@ ClassImpurity(const double *class_weights, int n_classes, double weight,
 		else
 			sum += c * log2(c / weight);
 	}
-	/* Clamp rounding below zero, as for a pure node. */
+	/* Rounding can leave a pure node slightly below zero. */
 	if (criterion == CRITERION_GINI)
 		return Max(weight - sum / weight, 0.0);
 	return Max(-sum, 0.0);
@@ -615,7 +615,7 @@ FindBestSplit(TreeBuilder *builder, int32 index, SplitCandidate *best)
 		const double *x = ColumnValues(builder->data, col);
 		const int32 *rows = SortedRows(builder, col);
 
-		/* Skip a column that is constant in the node: its rows are sorted. */
+		/* The rows are sorted, so equal ends mean a constant column. */
 		if (x[rows[node->start]] == x[rows[node->end - 1]])
 			continue;
 		ScanColumn(builder, index, col, tolerance, best);
@@ -679,26 +679,39 @@ ApplySplit(TreeBuilder *builder, int32 index, const SplitCandidate *split)
 }
 
 /*
- * Grows the tree breadth-first.  Splitting appends the children, so visiting
- * nodes in index order visits them level by level.  When the deadline
- * passes, the tree is complete to some depth instead of being one deep
- * branch, and the nodes not yet visited stay leaves.
+ * Grows the tree depth-first.  The stack contains at most two nodes per depth,
+ * because each split pushes two children one level deeper.  When the
+ * deadline passes, the nodes still pending stay leaves.
  */
 static void
 GrowTree(TreeBuilder *builder)
 {
-	AddNode(builder, 0, builder->data->n_rows, 0, -1);
-	for (int32 index = 0; index < builder->n_nodes; index++)
+	int			stack_size = 2 * (builder->params.max_depth + 1);
+	int32	   *stack = palloc(sizeof(int32) * stack_size);
+	int			n_pending = 0;
+
+	stack[n_pending++] = AddNode(builder, 0, builder->data->n_rows, 0, -1);
+	while (n_pending > 0)
 	{
+		int32		index = stack[--n_pending];
 		SplitCandidate split;
 
 		CHECK_FOR_INTERRUPTS();
 		if (DeadlinePassed(builder))
 			break;
-		if (IsSplittable(builder, &builder->nodes[index]) &&
-			FindBestSplit(builder, index, &split))
-			ApplySplit(builder, index, &split);
+		if (!IsSplittable(builder, &builder->nodes[index]) ||
+			!FindBestSplit(builder, index, &split))
+			continue;
+
+		ApplySplit(builder, index, &split);
+		if (n_pending + 2 > stack_size)
+			elog(ERROR, "tree: growth stack overflow at depth %d",
+				 builder->nodes[index].depth);
+		/* Push the right child first, so the left subtree grows first. */
+		stack[n_pending++] = builder->nodes[index].right;
+		stack[n_pending++] = builder->nodes[index].left;
 	}
+	pfree(stack);
 }
 
 static double
@@ -737,7 +750,7 @@ SetCandidate(Pruner *pruner, int32 t, bool is_candidate)
 /*
  * Computes R(T_t), |leaves(T_t)| and the effective alpha of every node, and
  * builds the segment tree whose root is the weakest link.  Children have
- * larger indices than parents, so one backward pass sees children first.
+ * larger indices than parents, so one backward pass visits children first.
  */
 static void
 InitPruner(Pruner *pruner, GrowNode *nodes, int n_nodes)
@@ -828,7 +841,29 @@ PruneTree(TreeBuilder *builder)
 	builder->n_leaves = pruner.subtree_leaves[0];
 }
 
-/* Writes grow node t into the model as node dst, a leaf or an internal node. */
+/* Allocates a model with zeroed values and gains. */
+static TreeModel *
+AllocModel(TaskKind task, int n_outputs, int n_cols, int n_nodes, int n_leaves)
+{
+	TreeModel  *model = palloc0(sizeof(TreeModel));
+
+	model->task = task;
+	model->n_outputs = n_outputs;
+	model->n_cols = n_cols;
+	model->n_nodes = n_nodes;
+	model->n_leaves = n_leaves;
+	model->nodes = AllocHuge(n_nodes, sizeof(TreeNode), "decision tree");
+	model->values = AutomlAllocDoubles(mul_size(n_leaves, n_outputs),
+									   "decision tree");
+	model->gains = AutomlAllocDoubles(Max(n_cols, 1), "decision tree");
+	return model;
+}
+
+/*
+ * Writes grow node t into the model as node dst.  A leaf gets the next leaf
+ * number and its values.  An internal node adds its decrease of R(t) to its
+ * column's gain.
+ */
 static void
 CopyNode(const TreeBuilder *builder, int32 t, TreeModel *model, int32 dst)
 {
@@ -871,21 +906,18 @@ CopyNode(const TreeBuilder *builder, int32 t, TreeModel *model, int32 dst)
 static TreeModel *
 BuildModel(const TreeBuilder *builder)
 {
-	TreeModel  *model = palloc0(sizeof(TreeModel));
+	int			n_kept = 2 * builder->n_leaves - 1;
+	TreeModel  *model = AllocModel(builder->data->task, builder->n_outputs,
+								   builder->data->n_cols, n_kept,
+								   builder->n_leaves);
 	int			stack_size = 2 * (builder->params.max_depth + 1);
 	int32	   *stack = palloc(sizeof(int32) * stack_size);
 	int32	   *parents = palloc(sizeof(int32) * stack_size);
 	int			n_pending = 0;
-	int			n_kept = 2 * builder->n_leaves - 1;
 
-	model->task = builder->data->task;
-	model->n_outputs = builder->n_outputs;
-	model->n_cols = builder->data->n_cols;
-	model->nodes = AllocHuge(n_kept, sizeof(TreeNode), "decision tree");
-	model->values = AutomlAllocDoubles(mul_size(builder->n_leaves, model->n_outputs),
-									   "decision tree");
-	model->gains = AutomlAllocDoubles(Max(model->n_cols, 1), "decision tree");
-
+	/* The copy loop counts nodes and leaves again, and checks them at the end. */
+	model->n_nodes = 0;
+	model->n_leaves = 0;
 	stack[n_pending] = 0;
 	parents[n_pending++] = -1;
 	while (n_pending > 0)
@@ -946,7 +978,7 @@ TreeFit(const TrainData *data, const double *config, const FitControl *control)
 	return model;
 }
 
-/* Follows row i of x from the root to its leaf; child indices only grow. */
+/* Follows row i of x from the root to its leaf.  Child indices only grow. */
 static const TreeNode *
 FindLeaf(const TreeModel *model, const double *x, int n_rows, int i)
 {
@@ -981,10 +1013,11 @@ TreePredict(const void *opaque, const double *x, int n_rows, int n_cols,
 }
 
 /*
- * Format: task, output count, column count, node count and leaf count as
- * int32, then each node in preorder (feature; then threshold, left and right
- * for an internal node, or the leaf number for a leaf), then the leaf values
- * and the per-column gains as float64.
+ * Writes the header as int32: task, output count, column count, node count
+ * and leaf count.  Each node follows in preorder as its int32 feature, then
+ * either the float64 threshold and int32 left and right children, or for a
+ * leaf the int32 leaf number.  The float64 leaf values and per-column gains
+ * come last.
  */
 static void
 TreeSerialize(const void *opaque, StringInfo buf)
@@ -1043,32 +1076,55 @@ ReadNode(SerialReader *reader, TreeModel *model, int32 t)
 										"tree right child");
 }
 
+/*
+ * Raises an error unless the reader has at least "needed" bytes left, so a
+ * corrupted header cannot make deserialisation allocate more memory than
+ * the model binary could fill.
+ */
+static void
+CheckRemainingBytes(const SerialReader *reader, Size needed)
+{
+	Size		remaining = reader->length - reader->offset;
+
+	if (needed > remaining)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("automl model binary is truncated"),
+				 errdetail("The tree header calls for at least %zu more bytes, but %zu remain.",
+						   needed, remaining),
+				 errhint("Retrain the project with automl_train.")));
+}
+
 static void *
 TreeDeserialize(SerialReader *reader)
 {
-	TreeModel  *model = palloc0(sizeof(TreeModel));
-	Size		n_values;
+	TreeModel  *model;
+	TaskKind	task;
+	int32		n_outputs;
+	int32		n_cols;
+	int32		n_nodes;
+	int32		n_leaves;
 
-	model->task = (TaskKind) SerialGetInt32InRange(reader, TASK_CLASSIFICATION,
-												   TASK_REGRESSION, "task kind");
-	model->n_outputs = SerialGetInt32InRange(reader, 1,
-											 model->task == TASK_CLASSIFICATION ?
-											 TREE_MAX_OUTPUTS : 1,
-											 "output count");
-	model->n_cols = SerialGetInt32InRange(reader, 0, TREE_MAX_COLS, "column count");
-	model->n_nodes = SerialGetInt32InRange(reader, 1, TREE_MAX_NODES, "tree node count");
-	model->n_leaves = SerialGetInt32InRange(reader, 1, (model->n_nodes + 1) / 2,
-											"tree leaf count");
+	task = (TaskKind) SerialGetInt32InRange(reader, TASK_CLASSIFICATION,
+											TASK_REGRESSION, "task kind");
+	n_outputs = SerialGetInt32InRange(reader, 1,
+									  task == TASK_CLASSIFICATION ? TREE_MAX_OUTPUTS : 1,
+									  "output count");
+	n_cols = SerialGetInt32InRange(reader, 0, TREE_MAX_COLS, "column count");
+	n_nodes = SerialGetInt32InRange(reader, 1, TREE_MAX_NODES, "tree node count");
+	n_leaves = SerialGetInt32InRange(reader, 1, (n_nodes + 1) / 2, "tree leaf count");
 
-	model->nodes = AllocHuge(model->n_nodes, sizeof(TreeNode), "decision tree");
-	for (int32 t = 0; t < model->n_nodes; t++)
+	/* Each node takes at least 8 bytes, and each value and gain 8 bytes. */
+	CheckRemainingBytes(reader,
+						mul_size(add_size(add_size(n_nodes,
+												   mul_size(n_leaves, n_outputs)),
+										  n_cols),
+								 sizeof(double)));
+	model = AllocModel(task, n_outputs, n_cols, n_nodes, n_leaves);
+	for (int32 t = 0; t < n_nodes; t++)
 		ReadNode(reader, model, t);
-
-	n_values = mul_size(model->n_leaves, model->n_outputs);
-	model->values = AutomlAllocDoubles(n_values, "decision tree");
-	SerialGetFloat64Array(reader, model->values, n_values);
-	model->gains = AutomlAllocDoubles(Max(model->n_cols, 1), "decision tree");
-	SerialGetFloat64Array(reader, model->gains, model->n_cols);
+	SerialGetFloat64Array(reader, model->values, (Size) n_leaves * n_outputs);
+	SerialGetFloat64Array(reader, model->gains, n_cols);
 	return model;
 }
 
