@@ -131,6 +131,7 @@ CREATE FUNCTION automl_train(
 	exclude text[] DEFAULT NULL,
 	max_trials integer DEFAULT 50,
 	hyperparameters jsonb DEFAULT NULL,
+	options jsonb DEFAULT NULL,
 	OUT project_name text,
 	OUT task_type text,
 	OUT algorithm text,

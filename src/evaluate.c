@@ -51,6 +51,14 @@ ResamplingCreate(const TrainData *data, pg_prng_state *prng)
 		for (int r = 0; r < data->n_rows; r++)
 			if (n_groups == 1 || (int) data->y[r] == g)
 				rows[n++] = r;
+
+		/* a class with one row cannot be validated: it always trains */
+		if (n_groups > 1 && n == 1)
+		{
+			resampling->fold_of_row[rows[0]] = -1;
+			resampling->n_train_only++;
+			continue;
+		}
 		Shuffle(rows, n, prng);
 		for (int i = 0; i < n; i++)
 		{
@@ -59,6 +67,11 @@ ResamplingCreate(const TrainData *data, pg_prng_state *prng)
 		}
 	}
 	pfree(rows);
+	if (resampling->n_train_only > 0)
+		ereport(NOTICE,
+				(errmsg_plural("automl: %d class has a single row, kept on the training side of every split",
+							   "automl: %d classes have a single row, kept on the training side of every split",
+							   resampling->n_train_only, resampling->n_train_only)));
 	return resampling;
 }
 

@@ -55,7 +55,8 @@ typedef struct Resampling
 {
 	int			n_folds;
 	bool		holdout;
-	int		   *fold_of_row;
+	int		   *fold_of_row;	/* -1: the row trains in every split */
+	int			n_train_only;	/* single-row classes */
 } Resampling;
 
 extern Resampling *ResamplingCreate(const TrainData *data, pg_prng_state *prng);

@@ -20,9 +20,16 @@
 #include "parser/parse_type.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/date.h"
+#include "utils/numeric.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
 #include "utils/varlena.h"
+#include "catalog/pg_enum.h"
 
 #include "load.h"
 
@@ -101,7 +108,11 @@ LoadResolveRelation(const char *relation)
 bool
 LoadColumnKind(Oid typid, ColumnKind *kind)
 {
-	switch (typid)
+	Oid			base = getBaseType(typid);
+	char		category;
+	bool		preferred;
+
+	switch (base)
 	{
 		case INT2OID:
 		case INT4OID:
@@ -114,14 +125,36 @@ LoadColumnKind(Oid typid, ColumnKind *kind)
 		case BOOLOID:
 			*kind = COLUMN_BOOL;
 			return true;
+		case DATEOID:
+			*kind = COLUMN_DATE;
+			return true;
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			*kind = COLUMN_TIMESTAMP;
+			return true;
 		case TEXTOID:
 		case VARCHAROID:
 		case BPCHAROID:
+		case CHAROID:
+		case NAMEOID:
+		case UUIDOID:
 			*kind = COLUMN_TEXT;
 			return true;
-		default:
-			return false;
 	}
+	if (type_is_enum(base))
+	{
+		*kind = COLUMN_ENUM;
+		return true;
+	}
+
+	/* other string types stored like text, such as citext */
+	get_type_category_preferred(base, &category, &preferred);
+	if (category == TYPCATEGORY_STRING && get_typlen(base) == -1)
+	{
+		*kind = COLUMN_TEXT;
+		return true;
+	}
+	return false;
 }
 
 void
@@ -134,7 +167,7 @@ LoadRejectType(const char *column, Oid typid)
 	get_type_category_preferred(typid, &category, &preferred);
 	if (category == TYPCATEGORY_NUMERIC)
 		cast = "\"%s\"::float8";
-	else if (category == TYPCATEGORY_DATETIME)
+	else if (category == TYPCATEGORY_DATETIME || category == TYPCATEGORY_TIMESPAN)
 		cast = "extract(epoch from \"%s\")::float8";
 	else
 		cast = "\"%s\"::text";
@@ -143,48 +176,139 @@ LoadRejectType(const char *column, Oid typid)
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("column \"%s\" has unsupported type %s", column,
 					format_type_be(typid)),
-			 errdetail("Supported types are smallint, integer, bigint, real, double precision, numeric, boolean, text, varchar and char."),
+			 errdetail("Supported types are numbers, boolean, text types, enums, uuid, date, timestamp and timestamptz."),
 			 errhint("Train on a view that selects %s, or pass the column in exclude.",
 					 psprintf(cast, column))));
 }
 
+/* A numeric as float8; a finite value beyond float8's range is an error. */
+static double
+NumericToDouble(Datum value, const char *column)
+{
+	Numeric		num = DatumGetNumeric(value);
+	double		result = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+															 value));
+
+	if (isinf(result) && !numeric_is_inf(num))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value of column \"%s\" is out of range for double precision", column),
+				 errdetail("The value is %s.",
+						   DatumGetCString(DirectFunctionCall1(numeric_out, value))),
+				 errhint("Scale the column in a view, for example \"%s\" / 1e300.", column)));
+	return result;
+}
+
+/* Seconds since 1970-01-01 UTC of a date or timestamp; NaN when infinite. */
+static double
+DateTimeToEpoch(Datum value, Oid base)
+{
+	const double unix_offset = (double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+
+	if (base == DATEOID)
+	{
+		DateADT		date = DatumGetDateADT(value);
+
+		return DATE_NOT_FINITE(date) ? NAN : (double) date * SECS_PER_DAY + unix_offset;
+	}
+	else
+	{
+		Timestamp	ts = DatumGetTimestamp(value);
+
+		return TIMESTAMP_NOT_FINITE(ts) ? NAN : (double) ts / USECS_PER_SEC + unix_offset;
+	}
+}
+
+/* The text of a level kind; trailing blanks are not significant in char(n). */
+static char *
+LevelText(Datum value, Oid base)
+{
+	char	   *string;
+
+	switch (base)
+	{
+		case BPCHAROID:
+			string = TextDatumGetCString(value);
+			for (int len = strlen(string); len > 0 && string[len - 1] == ' '; len--)
+				string[len - 1] = '\0';
+			return string;
+		case CHAROID:
+			return psprintf("%c", DatumGetChar(value));
+		case NAMEOID:
+			return pstrdup(NameStr(*DatumGetName(value)));
+		case UUIDOID:
+			return DatumGetCString(DirectFunctionCall1(uuid_out, value));
+		default:
+			return TextDatumGetCString(value);
+	}
+}
+
+/* The label and sort position of an enum value. */
+static char *
+EnumLabel(Datum value, double *order)
+{
+	HeapTuple	tuple = SearchSysCache1(ENUMOID, value);
+	Form_pg_enum form;
+	char	   *label;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "enum value %u not found", DatumGetObjectId(value));
+	form = (Form_pg_enum) GETSTRUCT(tuple);
+	label = pstrdup(NameStr(form->enumlabel));
+	*order = form->enumsortorder;
+	ReleaseSysCache(tuple);
+	return label;
+}
+
 void
-LoadConvertDatum(Datum value, Oid typid, ColumnKind kind,
+LoadConvertDatum(Datum value, Oid typid, ColumnKind kind, const char *column,
 				 double *number, char **string)
 {
-	switch (typid)
+	Oid			base = getBaseType(typid);
+
+	switch (kind)
 	{
-		case INT2OID:
-			*number = DatumGetInt16(value);
+		case COLUMN_NUMERIC:
+			if (base == NUMERICOID)
+				*number = NumericToDouble(value, column);
+			else if (base == INT2OID)
+				*number = DatumGetInt16(value);
+			else if (base == INT4OID)
+				*number = DatumGetInt32(value);
+			else if (base == INT8OID)
+				*number = (double) DatumGetInt64(value);
+			else if (base == FLOAT4OID)
+				*number = DatumGetFloat4(value);
+			else
+				*number = DatumGetFloat8(value);
+			if (!isfinite(*number))
+				*number = NAN;
 			break;
-		case INT4OID:
-			*number = DatumGetInt32(value);
-			break;
-		case INT8OID:
-			*number = (double) DatumGetInt64(value);
-			break;
-		case FLOAT4OID:
-			*number = DatumGetFloat4(value);
-			break;
-		case FLOAT8OID:
-			*number = DatumGetFloat8(value);
-			break;
-		case NUMERICOID:
-			*number = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, value));
-			break;
-		case BOOLOID:
+		case COLUMN_BOOL:
 			*number = DatumGetBool(value) ? 1.0 : 0.0;
 			break;
-		case BPCHAROID:
-			/* trailing blanks are not significant in char(n) */
-			*string = TextDatumGetCString(value);
-			for (int len = strlen(*string); len > 0 && (*string)[len - 1] == ' '; len--)
-				(*string)[len - 1] = '\0';
+		case COLUMN_DATE:
+		case COLUMN_TIMESTAMP:
+			*number = DateTimeToEpoch(value, base);
 			break;
-		default:
-			*string = TextDatumGetCString(value);
+		case COLUMN_ENUM:
+			*string = EnumLabel(value, number);
+			break;
+		case COLUMN_TEXT:
+			*string = LevelText(value, base);
 			break;
 	}
+}
+
+static void
+RejectTargetType(const char *target, Oid typid)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("target column \"%s\" has unsupported type %s", target,
+					format_type_be(typid)),
+			 errdetail("A target must be a number, a boolean, a text type or an enum."),
+			 errhint("Train on a view that selects the target cast to float8 or text.")));
 }
 
 /* Raise "column does not exist" for the target, hinting the closest name. */
@@ -235,7 +359,7 @@ InitColumn(TableLoader *loader, LoadedColumn *column, const char *name,
 	cl->column = column;
 	cl->attnum = attnum;
 	cl->interned = NULL;
-	if (kind == COLUMN_TEXT)
+	if (KIND_HAS_LEVELS(kind))
 	{
 		cl->interned = levels_create(CurrentMemoryContext, 64, NULL);
 		cl->capacity_levels = 64;
@@ -294,16 +418,18 @@ PlanColumns(TableLoader *loader, TupleDesc tupdesc, const char *target,
 		Form_pg_attribute att = TupleDescAttr(tupdesc, target_att);
 		ColumnKind	kind;
 
-		if (!LoadColumnKind(att->atttypid, &kind))
-			LoadRejectType(target, att->atttypid);
+		Oid			base = getBaseType(att->atttypid);
+
+		if (!LoadColumnKind(att->atttypid, &kind) ||
+			kind == COLUMN_DATE || kind == COLUMN_TIMESTAMP)
+			RejectTargetType(target, att->atttypid);
 		InitColumn(loader, &table->target, target, att->atttypid, COLUMN_TEXT,
 				   target_att + 1);
-		table->target.kind = kind;
+		table->target.kind = (kind == COLUMN_NUMERIC || kind == COLUMN_BOOL)
+			? kind : COLUMN_TEXT;
 		loader->target_typid = att->atttypid;
-		table->target_is_integer = (att->atttypid == INT2OID ||
-									att->atttypid == INT4OID ||
-									att->atttypid == INT8OID ||
-									att->atttypid == BOOLOID);
+		table->target_is_integer = (base == INT2OID || base == INT4OID ||
+									base == INT8OID || base == BOOLOID);
 	}
 	loader->max_rows = MaxRowsForMemory(table->n_columns);
 }
@@ -341,11 +467,11 @@ GrowRows(TableLoader *loader, int rows)
 		LoadedColumn *column = loader->loaders[i].column;
 		bool		is_target = (i == loader->n_loaders - 1);
 
-		if (column->kind == COLUMN_TEXT || is_target)
+		if (KIND_HAS_LEVELS(column->kind) || is_target)
 			column->codes = column->codes
 				? repalloc_huge(column->codes, sizeof(int32) * rows)
 				: palloc_extended(sizeof(int32) * rows, MCXT_ALLOC_HUGE);
-		if (column->kind != COLUMN_TEXT)
+		if (KIND_HAS_VALUES(column->kind))
 			column->values = column->values
 				? repalloc_huge(column->values, sizeof(double) * rows)
 				: palloc_extended(sizeof(double) * rows, MCXT_ALLOC_HUGE);
@@ -378,14 +504,16 @@ StoreField(ColumnLoader *cl, int row, Datum value, bool isnull, bool is_target)
 
 		getTypeOutputInfo(column->typid, &output, &varlena);
 		text = OidOutputFunctionCall(output, value);
-		if (column->kind != COLUMN_TEXT)
-			LoadConvertDatum(value, column->typid, column->kind, &number, &unused);
+		if (KIND_HAS_VALUES(column->kind))
+			LoadConvertDatum(value, column->typid, column->kind, column->name,
+							 &number, &unused);
 	}
 	else
-		LoadConvertDatum(value, column->typid, column->kind, &number, &text);
+		LoadConvertDatum(value, column->typid, column->kind, column->name,
+						 &number, &text);
 
 	if (column->values)
-		column->values[row] = isfinite(number) ? number : (is_target ? number : NAN);
+		column->values[row] = number;
 	if (column->codes)
 		column->codes[row] = InternText(cl, text);
 }
@@ -444,7 +572,7 @@ CountMissing(LoadedColumn *column, int n_rows)
 	column->n_missing = 0;
 	for (int i = 0; i < n_rows; i++)
 	{
-		bool		missing = column->kind == COLUMN_TEXT
+		bool		missing = KIND_HAS_LEVELS(column->kind)
 			? column->codes[i] < 0 : isnan(column->values[i]);
 
 		column->n_missing += missing;

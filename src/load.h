@@ -13,8 +13,19 @@ typedef enum ColumnKind
 {
 	COLUMN_NUMERIC,				/* int2/4/8, float4/8, numeric */
 	COLUMN_BOOL,				/* stored as 0 or 1 */
-	COLUMN_TEXT					/* text, varchar, bpchar: level codes */
+	COLUMN_TEXT,				/* text, varchar, char(n), "char", citext, uuid,
+								 * name: level codes */
+	COLUMN_ENUM,				/* level codes plus the sort order as a value */
+	COLUMN_DATE,				/* date: seconds since 1970-01-01 UTC */
+	COLUMN_TIMESTAMP			/* timestamp, timestamptz: seconds since
+								 * 1970-01-01 UTC */
 } ColumnKind;
+
+/* True for kinds stored as level codes. */
+#define KIND_HAS_LEVELS(kind) ((kind) == COLUMN_TEXT || (kind) == COLUMN_ENUM)
+
+/* True for kinds stored as values (an enum keeps both). */
+#define KIND_HAS_VALUES(kind) ((kind) != COLUMN_TEXT)
 
 /* One column held in memory, NULLs marked per row. */
 typedef struct LoadedColumn
@@ -22,9 +33,9 @@ typedef struct LoadedColumn
 	char	   *name;
 	Oid			typid;
 	ColumnKind	kind;
-	double	   *values;			/* numeric and bool: value, NaN where NULL */
-	int32	   *codes;			/* text: level code, -1 where NULL */
-	char	  **levels;			/* text: level strings, by code */
+	double	   *values;			/* value (enum: sort order), NaN where NULL */
+	int32	   *codes;			/* text and enum: level code, -1 where NULL */
+	char	  **levels;			/* text and enum: level strings, by code */
 	int			n_levels;
 	int			n_missing;
 } LoadedColumn;
@@ -61,11 +72,13 @@ extern bool LoadColumnKind(Oid typid, ColumnKind *kind);
 extern void LoadRejectType(const char *column, Oid typid);
 
 /*
- * Convert one non-NULL datum of a supported type: numbers and bools to
- * *number, text kinds to a palloc'd *text.  Training and prediction both
- * use it, so both read values the same way.
+ * Convert one non-NULL datum of a supported type: numbers, bools, dates and
+ * timestamps to *number (NaN for NaN, infinities and infinite dates), level
+ * kinds to a palloc'd *string, and an enum's sort order to *number too.
+ * Training and prediction both use it, so both read values the same way.
+ * column names the column in errors.
  */
 extern void LoadConvertDatum(Datum value, Oid typid, ColumnKind kind,
-							 double *number, char **string);
+							 const char *column, double *number, char **string);
 
 #endif							/* AUTOML_LOAD_H */

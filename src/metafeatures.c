@@ -82,7 +82,7 @@ AppendColumnFeatures(StringInfo buf, const LoadedTable *table)
 
 		cells_missing += column->n_missing;
 		columns_missing += column->n_missing > 0;
-		if (column->kind == COLUMN_TEXT)
+		if (KIND_HAS_LEVELS(column->kind))
 		{
 			n_text++;
 			sum_levels += column->n_levels;
@@ -103,7 +103,7 @@ AppendColumnFeatures(StringInfo buf, const LoadedTable *table)
 		{
 			const LoadedColumn *column = &table->columns[i];
 
-			if (column->kind == COLUMN_TEXT ? column->codes[r] < 0 : isnan(column->values[r]))
+			if (KIND_HAS_LEVELS(column->kind) ? column->codes[r] < 0 : isnan(column->values[r]))
 			{
 				rows_missing++;
 				break;

@@ -23,6 +23,9 @@
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_INTEGER_CLASSES 20
 
+/* Largest to smallest class size from which class weights are balanced. */
+#define IMBALANCE_RATIO 3.0
+
 /*
  * Text and bool targets are classes; integer targets with at most
  * MAX_INTEGER_CLASSES distinct values are classes; other numbers are
@@ -334,6 +337,79 @@ ReportChoice(const TrainOutcome *outcome)
 					outcome->deployed ? " deployed" : " stored")));
 }
 
+/*
+ * Balanced class weights n / (K * count of the class) when the task is
+ * imbalanced (the largest class at least IMBALANCE_RATIO times the smallest)
+ * and the metric rewards every class: balanced accuracy or F1.  NULL
+ * otherwise.
+ */
+static double *
+ClassWeights(const TrainData *data, MetricId metric)
+{
+	double	   *counts;
+	double	   *weights;
+	double		largest = 0.0;
+	double		smallest = (double) data->n_rows;
+
+	if (data->task != TASK_CLASSIFICATION ||
+		(metric != METRIC_BALANCED_ACCURACY && metric != METRIC_F1))
+		return NULL;
+	counts = palloc0(sizeof(double) * data->n_classes);
+	for (int r = 0; r < data->n_rows; r++)
+		counts[(int) data->y[r]] += 1.0;
+	for (int k = 0; k < data->n_classes; k++)
+	{
+		largest = Max(largest, counts[k]);
+		smallest = Min(smallest, counts[k]);
+	}
+	if (largest < IMBALANCE_RATIO * smallest)
+		return NULL;
+
+	weights = palloc(sizeof(double) * data->n_rows);
+	for (int r = 0; r < data->n_rows; r++)
+		weights[r] = data->n_rows / (data->n_classes * counts[(int) data->y[r]]);
+	ereport(NOTICE,
+			(errmsg("automl: classes are imbalanced (%.0f to %.0f rows), training with balanced class weights",
+					largest, smallest)));
+	return weights;
+}
+
+/* Load, check and preprocess: everything before the search. */
+static PrepPlan *
+PrepareData(const TrainRequest *request, pg_prng_state *prng, LoadedTable **table_out,
+			TrainData *data, Resampling **resampling, MetricId *metric)
+{
+	LoadedTable *table;
+	PrepPlan   *plan;
+	PrepColumnOptions *column_options;
+
+	/* load, then settle the task before anything is fitted */
+	table = LoadTable(request->relid, request->target, request->exclude, prng);
+	ReportLoad(table);
+	data->task = InferTask(request, table);
+	ValidateTarget(request, table, data->task);
+	*metric = MetricByName(request->metric, data->task);
+	CatalogCheckProject(request->project, request->target, TaskKindName(data->task));
+	column_options = PrepParseOptions(request->options, table);
+
+	/* the target and its folds come first: target encoding is out of fold */
+	plan = PrepFitTarget(table, data->task);
+	data->y = PrepTargetVector(plan, table);
+	data->n_rows = table->n_rows;
+	data->n_classes = plan->n_classes;
+	*resampling = ResamplingCreate(data, prng);
+
+	/* drop and fit columns, then build the design matrix */
+	PrepFitColumns(plan, table, data->y, column_options, prng);
+	PrepReport(plan);
+	data->x = PrepTransformTable(plan, table, data->y, (*resampling)->fold_of_row,
+								 (*resampling)->n_folds);
+	data->n_cols = plan->n_features;
+	data->weights = ClassWeights(data, *metric);
+	*table_out = table;
+	return plan;
+}
+
 void
 TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 {
@@ -345,30 +421,11 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	Resampling *resampling;
 	SearchOptions options = {0};
 	SearchResult *result;
-	const ModelFamily *families[16];
 
-	/* load, then settle the task before anything is fitted */
 	pg_prng_seed(&prng, (uint64) request->seed);
-	table = LoadTable(request->relid, request->target, request->exclude, &prng);
-	ReportLoad(table);
-	data.task = InferTask(request, table);
-	ValidateTarget(request, table, data.task);
-	options.metric = MetricByName(request->metric, data.task);
-	CatalogCheckProject(request->project, request->target, TaskKindName(data.task));
-	options.n_families = ChooseFamilies(request, data.task, families);
-	options.families = families;
-
-	/* preprocess into the design matrix */
-	plan = PrepFit(table, data.task);
-	PrepReport(plan);
-	data.x = PrepTransformTable(plan, table);
-	data.y = PrepTargetVector(plan, table);
-	data.n_rows = table->n_rows;
-	data.n_cols = plan->n_features;
-	data.n_classes = plan->n_classes;
-
-	/* search */
-	resampling = ResamplingCreate(&data, &prng);
+	plan = PrepareData(request, &prng, &table, &data, &resampling, &options.metric);
+	options.families = palloc(sizeof(ModelFamily *) * automl_n_families);
+	options.n_families = ChooseFamilies(request, data.task, options.families);
 	ereport(NOTICE,
 			(errmsg("automl: %s of \"%s\"%s, metric %s, %s",
 					TaskKindName(data.task), request->target,
@@ -376,6 +433,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 					? psprintf(" with %d classes", data.n_classes) : "",
 					MetricGetInfo(options.metric)->name,
 					ResamplingDescribe(resampling))));
+
 	options.max_trials = request->max_trials;
 	options.deadline = start + request->time_budget;
 	options.seed = (uint64) request->seed;

@@ -121,6 +121,28 @@ RejectColumnType(const char *project, const PrepColumn *pc, Oid typid)
 			 errhint("Cast the column to %s in the query.", format_type_be(pc->typid))));
 }
 
+/*
+ * Kinds a column may switch between at prediction: numbers and bools, text
+ * and enums, dates and timestamps.
+ */
+static int
+KindGroup(ColumnKind kind)
+{
+	switch (kind)
+	{
+		case COLUMN_NUMERIC:
+		case COLUMN_BOOL:
+			return 0;
+		case COLUMN_TEXT:
+		case COLUMN_ENUM:
+			return 1;
+		case COLUMN_DATE:
+		case COLUMN_TIMESTAMP:
+			return 2;
+	}
+	return -1;
+}
+
 /* Map the model's columns to attributes of the row type, by name. */
 static void
 BuildMapping(CachedModel *entry, TupleDesc tupdesc)
@@ -151,7 +173,7 @@ BuildMapping(CachedModel *entry, TupleDesc tupdesc)
 					 errhint("Pass a row that has the column, e.g. SELECT ..., NULL AS \"%s\".",
 							 pc->name)));
 		if (!LoadColumnKind(TupleDescAttr(tupdesc, attnums[i] - 1)->atttypid, &kind) ||
-			(kind == COLUMN_TEXT) != (pc->kind == COLUMN_TEXT))
+			KindGroup(kind) != KindGroup(pc->kind))
 			RejectColumnType(entry->project, pc,
 							 TupleDescAttr(tupdesc, attnums[i] - 1)->atttypid);
 	}
@@ -194,10 +216,14 @@ PredictRow(FunctionCallInfo fcinfo, CachedModel **entry_out)
 			continue;
 		value = heap_getattr(&tuple, entry->attnums[i], tupdesc, &isnull);
 		if (!isnull)
-			LoadConvertDatum(value, TupleDescAttr(tupdesc, entry->attnums[i] - 1)->atttypid,
-							 plan->columns[i].kind, &numbers[i], &strings[i]);
-		if (!isnull && !isfinite(numbers[i]))
-			numbers[i] = NAN;
+		{
+			Oid			typid = TupleDescAttr(tupdesc, entry->attnums[i] - 1)->atttypid;
+			ColumnKind	kind;
+
+			(void) LoadColumnKind(typid, &kind);
+			LoadConvertDatum(value, typid, kind, plan->columns[i].name,
+							 &numbers[i], &strings[i]);
+		}
 	}
 	ReleaseTupleDesc(tupdesc);
 

@@ -1,18 +1,27 @@
 /*
  * prep.c
- *		Fitting, applying and storing the preprocessing plan.
+ *		Fitting and applying the preprocessing plan.
+ *
+ * Text and enum columns with at most automl.max_onehot_levels levels get
+ * one-hot columns.  Columns with more levels get one-hot columns for the
+ * most frequent automl.max_onehot_levels levels, an "other" column, a
+ * frequency column and target encoding.  Target encoding is the m-estimate
+ * (sum of targets + m * prior) / (count + m) with m = TARGET_SMOOTHING, and
+ * it is computed out of fold for training rows.
  */
 #include "postgres.h"
 
 #include <math.h>
 
-#include "access/htup_details.h"
-#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
 
 #include "prep.h"
+
+#define TARGET_SMOOTHING 10.0
 
 static int
 CompareDoubles(const void *a, const void *b)
@@ -23,37 +32,135 @@ CompareDoubles(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Fit median, mean and scale of a numeric column; drop it when constant. */
-static void
-FitNumeric(PrepColumn *pc, const LoadedColumn *column, int n_rows)
+/* Number of value parts a column kind has. */
+static int
+PartCount(ColumnKind kind)
 {
-	int			n_present = n_rows - column->n_missing;
-	double	   *sorted = AutomlAllocDoubles(Max(n_present, 1), "sorting a column");
-	double		sum = 0.0;
-	double		sumsq = 0.0;
+	switch (kind)
+	{
+		case COLUMN_NUMERIC:
+		case COLUMN_BOOL:
+		case COLUMN_ENUM:
+			return 1;
+		case COLUMN_DATE:
+			return 4;
+		case COLUMN_TIMESTAMP:
+			return 5;
+		case COLUMN_TEXT:
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * Split a raw value into its parts: the value itself, or for dates and
+ * timestamps (seconds since 1970 UTC) year, month, day of week (0 = Sunday),
+ * the hour for timestamps, and the epoch seconds.  NaN stays NaN.
+ */
+static void
+ValueParts(ColumnKind kind, double value, double *parts)
+{
+	const double unix_offset = (double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			n = PartCount(kind);
 	int			k = 0;
 
-	for (int i = 0; i < n_rows; i++)
-		if (!isnan(column->values[i]))
-			sorted[k++] = column->values[i];
-	qsort(sorted, n_present, sizeof(double), CompareDoubles);
-	pc->fill = n_present % 2 ? sorted[n_present / 2]
-		: (sorted[n_present / 2 - 1] + sorted[n_present / 2]) / 2.0;
-	if (sorted[0] == sorted[n_present - 1] && column->n_missing == 0)
-		pc->dropped = "constant";
-
-	for (int i = 0; i < n_rows; i++)
+	if (kind != COLUMN_DATE && kind != COLUMN_TIMESTAMP)
 	{
-		double		v = isnan(column->values[i]) ? pc->fill : column->values[i];
-
-		sum += v;
-		sumsq += v * v;
+		parts[0] = value;
+		return;
 	}
-	pc->mean = sum / n_rows;
-	pc->scale = sqrt(Max(sumsq / n_rows - pc->mean * pc->mean, 0.0));
-	if (pc->scale < 1e-12)
-		pc->scale = 1.0;
-	pfree(sorted);
+	if (isnan(value) ||
+		timestamp2tm((Timestamp) ((value - unix_offset) * USECS_PER_SEC),
+					 NULL, &tm, &fsec, NULL, NULL) != 0)
+	{
+		for (int i = 0; i < n; i++)
+			parts[i] = NAN;
+		return;
+	}
+	parts[k++] = tm.tm_year;
+	parts[k++] = tm.tm_mon;
+	parts[k++] = j2day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday));
+	if (kind == COLUMN_TIMESTAMP)
+		parts[k++] = tm.tm_hour;
+	parts[k] = value;
+}
+
+/* Fit the imputed value and the scaling of one part from its present values. */
+static void
+FitPart(PrepColumn *pc, int part, double *present, int n_present, int n_rows)
+{
+	double		sum = 0.0;
+	double		sumsq = 0.0;
+	double		low;
+	double		high;
+	double		fill;
+
+	qsort(present, n_present, sizeof(double), CompareDoubles);
+	if (pc->impute == IMPUTE_ZERO || n_present == 0)
+		fill = 0.0;
+	else if (pc->impute == IMPUTE_MEDIAN)
+		fill = n_present % 2 ? present[n_present / 2]
+			: (present[n_present / 2 - 1] + present[n_present / 2]) / 2.0;
+	else
+	{
+		for (int i = 0; i < n_present; i++)
+			sum += present[i];
+		fill = sum / n_present;
+		sum = 0.0;
+	}
+	pc->fill[part] = fill;
+
+	/* moments after imputation: missing rows count as the fill value */
+	for (int i = 0; i < n_present; i++)
+	{
+		sum += present[i];
+		sumsq += present[i] * present[i];
+	}
+	sum += fill * (n_rows - n_present);
+	sumsq += fill * fill * (n_rows - n_present);
+	low = n_present ? Min(present[0], fill) : fill;
+	high = n_present ? Max(present[n_present - 1], fill) : fill;
+
+	pc->shift[part] = 0.0;
+	pc->divisor[part] = 1.0;
+	if (pc->scale == SCALE_STANDARD)
+	{
+		double		mean = sum / n_rows;
+		double		sd = sqrt(Max(sumsq / n_rows - mean * mean, 0.0));
+
+		pc->shift[part] = mean;
+		pc->divisor[part] = sd > 1e-12 * Max(fabs(mean), 1.0) ? sd : 1.0;
+	}
+	else if (pc->scale == SCALE_MINMAX)
+	{
+		pc->shift[part] = low;
+		pc->divisor[part] = high > low ? high - low : 1.0;
+	}
+}
+
+/* Fit every value part of a column. */
+static void
+FitValueParts(PrepColumn *pc, const LoadedColumn *column, int n_rows)
+{
+	double	   *present = AutomlAllocDoubles((Size) Max(n_rows, 1) * Max(pc->n_parts, 1),
+											 "fitting a column");
+	int			n_present = 0;
+	double		parts[PREP_MAX_PARTS];
+
+	for (int r = 0; r < n_rows; r++)
+	{
+		ValueParts(pc->kind, column->values[r], parts);
+		if (isnan(parts[0]))
+			continue;
+		for (int k = 0; k < pc->n_parts; k++)
+			present[(Size) k * n_rows + n_present] = parts[k];
+		n_present++;
+	}
+	for (int k = 0; k < pc->n_parts; k++)
+		FitPart(pc, k, present + (Size) k * n_rows, n_present, n_rows);
+	pfree(present);
 }
 
 typedef struct LevelCount
@@ -75,33 +182,244 @@ CompareLevelCounts(const void *a, const void *b)
 	return strcmp(x->level, y->level);
 }
 
-/* Keep the most frequent levels of a text column as one-hot features. */
+/* Sort key for the lookup index: level text in byte order. */
+static int
+CompareLevelIndexes(const void *a, const void *b, void *arg)
+{
+	char	  **levels = arg;
+
+	return strcmp(levels[*(const int *) a], levels[*(const int *) b]);
+}
+
 static void
-FitText(PrepColumn *pc, const LoadedColumn *column, int n_rows)
+BuildLevelIndex(PrepColumn *pc)
+{
+	pc->sorted = palloc(sizeof(int) * Max(pc->n_levels, 1));
+	for (int l = 0; l < pc->n_levels; l++)
+		pc->sorted[l] = l;
+	qsort_arg(pc->sorted, pc->n_levels, sizeof(int), CompareLevelIndexes, pc->levels);
+}
+
+/*
+ * Order the training levels by frequency, map table codes to plan levels
+ * (level_of_code), and record each level's share of the rows.
+ */
+static int *
+FitLevels(PrepColumn *pc, const LoadedColumn *column, int n_rows)
 {
 	LevelCount *counts = palloc0(sizeof(LevelCount) * Max(column->n_levels, 1));
-	int			n_present = 0;
+	int		   *level_of_code = palloc(sizeof(int) * Max(column->n_levels, 1));
 
 	for (int c = 0; c < column->n_levels; c++)
 	{
 		counts[c].code = c;
 		counts[c].level = column->levels[c];
 	}
-	for (int i = 0; i < n_rows; i++)
-		if (column->codes[i] >= 0)
-			counts[column->codes[i]].count++;
+	for (int r = 0; r < n_rows; r++)
+		if (column->codes[r] >= 0)
+			counts[column->codes[r]].count++;
 	qsort(counts, column->n_levels, sizeof(LevelCount), CompareLevelCounts);
 
-	for (int c = 0; c < column->n_levels && counts[c].count > 0; c++)
-		n_present++;
-	if (n_present == 1 && column->n_missing == 0)
-		pc->dropped = "constant";
-
-	pc->n_levels = Min(n_present, automl_max_onehot_levels);
-	pc->levels = palloc(sizeof(char *) * Max(pc->n_levels, 1));
-	for (int c = 0; c < pc->n_levels; c++)
-		pc->levels[c] = pstrdup(counts[c].level);
+	pc->n_levels = 0;
+	pc->levels = palloc(sizeof(char *) * Max(column->n_levels, 1));
+	pc->frequency = palloc(sizeof(double) * Max(column->n_levels, 1));
+	for (int c = 0; c < column->n_levels; c++)
+	{
+		level_of_code[counts[c].code] = counts[c].count > 0 ? pc->n_levels : -1;
+		if (counts[c].count == 0)
+			continue;			/* left only by rows the reservoir replaced */
+		pc->levels[pc->n_levels] = pstrdup(counts[c].level);
+		pc->frequency[pc->n_levels++] = (double) counts[c].count / n_rows;
+	}
 	pfree(counts);
+	BuildLevelIndex(pc);
+	return level_of_code;
+}
+
+/* Choose the encodings of a level column from its level count and the options. */
+static void
+ChooseEncoding(PrepColumn *pc, const PrepColumnOptions *options, const PrepPlan *plan)
+{
+	bool		many = pc->n_levels > automl_max_onehot_levels;
+
+	pc->encode = options->encode > 0 ? options->encode
+		: (many ? ENCODE_ONEHOT | ENCODE_FREQUENCY | ENCODE_TARGET : ENCODE_ONEHOT);
+	pc->n_onehot = (pc->encode & ENCODE_ONEHOT) ? Min(pc->n_levels, automl_max_onehot_levels) : 0;
+	pc->other = (pc->encode & ENCODE_ONEHOT) && many;
+	pc->n_target = 0;
+	if (pc->encode & ENCODE_TARGET)
+		pc->n_target = (plan->task == TASK_CLASSIFICATION && plan->n_classes > 2)
+			? plan->n_classes : 1;
+}
+
+/* Target value or values of one row for target encoding. */
+static void
+TargetOutputs(const PrepPlan *plan, int n_target, double y, double *out)
+{
+	if (plan->task == TASK_REGRESSION)
+		out[0] = y;
+	else if (n_target == 1)
+		out[0] = (y == 1.0) ? 1.0 : 0.0;
+	else
+		for (int k = 0; k < n_target; k++)
+			out[k] = ((int) y == k) ? 1.0 : 0.0;
+}
+
+/*
+ * Accumulate per-level target sums and counts over the rows of each fold:
+ * sums[(fold * n_levels + level) * n_target + k] and counts[fold * n_levels
+ * + level], with fold n_folds for rows outside every fold.
+ */
+static void
+AccumulateTargets(const PrepPlan *plan, const PrepColumn *pc, const int *level_of_row,
+				  const double *y, const int *fold_of_row, int n_rows, int n_folds,
+				  double *sums, double *counts)
+{
+	double	   *outputs = palloc(sizeof(double) * pc->n_target);
+
+	for (int r = 0; r < n_rows; r++)
+	{
+		int			fold = fold_of_row && fold_of_row[r] >= 0 ? fold_of_row[r] : n_folds;
+		int			level = level_of_row[r];
+		Size		cell = (Size) fold * pc->n_levels + level;
+
+		if (level < 0)
+			continue;
+		TargetOutputs(plan, pc->n_target, y[r], outputs);
+		counts[cell] += 1.0;
+		for (int k = 0; k < pc->n_target; k++)
+			sums[cell * pc->n_target + k] += outputs[k];
+	}
+	pfree(outputs);
+}
+
+/*
+ * Smoothed statistics for every level from the rows of all folds except
+ * "skip" (-1 skips none): (sum + m * prior) / (count + m).
+ */
+static void
+SmoothTargets(const PrepColumn *pc, const double *sums, const double *counts,
+			  int n_folds, int skip, double *stats)
+{
+	for (int l = 0; l < pc->n_levels; l++)
+		for (int k = 0; k < pc->n_target; k++)
+		{
+			double		sum = 0.0;
+			double		count = 0.0;
+
+			for (int f = 0; f <= n_folds; f++)
+			{
+				if (f == skip)
+					continue;
+				count += counts[(Size) f * pc->n_levels + l];
+				sum += sums[((Size) f * pc->n_levels + l) * pc->n_target + k];
+			}
+			stats[(Size) l * pc->n_target + k] =
+				(sum + TARGET_SMOOTHING * pc->target_prior[k]) / (count + TARGET_SMOOTHING);
+		}
+}
+
+/* Fit the full-data target statistics stored in the plan. */
+static void
+FitTargetEncoding(const PrepPlan *plan, PrepColumn *pc, const int *level_of_row,
+				  const double *y, int n_rows)
+{
+	double	   *sums = palloc0(sizeof(double) * Max(pc->n_levels * pc->n_target, 1));
+	double	   *counts = palloc0(sizeof(double) * Max(pc->n_levels, 1));
+	double	   *outputs = palloc(sizeof(double) * pc->n_target);
+
+	pc->target_prior = palloc0(sizeof(double) * pc->n_target);
+	for (int r = 0; r < n_rows; r++)
+	{
+		TargetOutputs(plan, pc->n_target, y[r], outputs);
+		for (int k = 0; k < pc->n_target; k++)
+			pc->target_prior[k] += outputs[k] / n_rows;
+	}
+	AccumulateTargets(plan, pc, level_of_row, y, NULL, n_rows, 0, sums, counts);
+	pc->target_stats = palloc(sizeof(double) * Max(pc->n_levels * pc->n_target, 1));
+	SmoothTargets(pc, sums, counts, 0, -1, pc->target_stats);
+	pfree(outputs);
+	pfree(sums);
+	pfree(counts);
+}
+
+/* Plan level of each row: its level index, -2 for NULL. */
+static int *
+LevelOfRow(const LoadedColumn *column, const int *level_of_code, int n_rows)
+{
+	int		   *level_of_row = palloc(sizeof(int) * Max(n_rows, 1));
+
+	for (int r = 0; r < n_rows; r++)
+		level_of_row[r] = column->codes[r] < 0 ? -2 : level_of_code[column->codes[r]];
+	return level_of_row;
+}
+
+/* Fit the levels and encodings of a text or enum column. */
+static void
+FitLevelColumn(PrepPlan *plan, PrepColumn *pc, const LoadedColumn *column,
+			   const double *y, int n_rows, const PrepColumnOptions *options)
+{
+	int		   *level_of_code = FitLevels(pc, column, n_rows);
+
+	ChooseEncoding(pc, options, plan);
+	if (pc->n_target > 0)
+	{
+		int		   *level_of_row = LevelOfRow(column, level_of_code, n_rows);
+
+		FitTargetEncoding(plan, pc, level_of_row, y, n_rows);
+		pfree(level_of_row);
+	}
+	pfree(level_of_code);
+}
+
+/* Assign design columns and their names once every column is fitted. */
+static void
+LayoutFeatures(PrepPlan *plan)
+{
+	static const char *const part_names[][PREP_MAX_PARTS] = {
+		[COLUMN_DATE] = {"year", "month", "day of week", "epoch"},
+		[COLUMN_TIMESTAMP] = {"year", "month", "day of week", "hour", "epoch"},
+	};
+	int			j = 0;
+
+	for (int i = 0; i < plan->n_columns; i++)
+	{
+		PrepColumn *pc = &plan->columns[i];
+
+		pc->first_feature = j;
+		pc->n_features = pc->dropped ? 0
+			: pc->n_parts + pc->n_onehot + (pc->other ? 1 : 0)
+			+ ((pc->encode & ENCODE_FREQUENCY) ? 1 : 0) + pc->n_target
+			+ (pc->indicator ? 1 : 0);
+		j += pc->n_features;
+	}
+	plan->n_features = j;
+	plan->feature_names = palloc(sizeof(char *) * Max(j, 1));
+	plan->feature_source = palloc(sizeof(int) * Max(j, 1));
+	for (int i = 0; i < plan->n_columns; i++)
+	{
+		PrepColumn *pc = &plan->columns[i];
+		char	  **name = plan->feature_names + pc->first_feature;
+
+		for (int k = 0; k < pc->n_features; k++)
+			plan->feature_source[pc->first_feature + k] = i;
+		if (pc->n_features == 0)
+			continue;
+		for (int k = 0; k < pc->n_parts; k++)
+			*name++ = pc->n_parts == 1 ? pstrdup(pc->name)
+				: psprintf("%s %s", pc->name, part_names[pc->kind][k]);
+		for (int c = 0; c < pc->n_onehot; c++)
+			*name++ = psprintf("%s=%s", pc->name, pc->levels[c]);
+		if (pc->other)
+			*name++ = psprintf("%s other", pc->name);
+		if (pc->encode & ENCODE_FREQUENCY)
+			*name++ = psprintf("%s frequency", pc->name);
+		for (int k = 0; k < pc->n_target; k++)
+			*name++ = pc->n_target == 1 ? psprintf("%s target", pc->name)
+				: psprintf("%s target=%s", pc->name, plan->class_labels[k]);
+		if (pc->indicator)
+			*name = psprintf("%s is null", pc->name);
+	}
 }
 
 /* Class labels in numeric order for numeric targets, byte order for text. */
@@ -126,11 +444,19 @@ CompareClassCodes(const void *a, const void *b)
 	return strcmp(lx, ly);
 }
 
-static void
-FitClasses(PrepPlan *plan, const LoadedTable *table)
+PrepPlan *
+PrepFitTarget(const LoadedTable *table, TaskKind task)
 {
-	int		   *order = palloc(sizeof(int) * table->target.n_levels);
+	PrepPlan   *plan = palloc0(sizeof(PrepPlan));
+	int		   *order;
 
+	plan->task = task;
+	plan->target = pstrdup(table->target.name);
+	plan->target_typid = table->target.typid;
+	if (task != TASK_CLASSIFICATION)
+		return plan;
+
+	order = palloc(sizeof(int) * Max(table->target.n_levels, 1));
 	for (int c = 0; c < table->target.n_levels; c++)
 		order[c] = c;
 	sort_table = table;
@@ -141,123 +467,180 @@ FitClasses(PrepPlan *plan, const LoadedTable *table)
 	plan->class_labels = palloc(sizeof(char *) * plan->n_classes);
 	for (int c = 0; c < plan->n_classes; c++)
 		plan->class_labels[c] = pstrdup(table->target.levels[order[c]]);
+	pfree(order);
+	return plan;
 }
 
-/* Assign design columns and their names once every column is fitted. */
-static void
-LayoutFeatures(PrepPlan *plan)
+double *
+PrepTargetVector(const PrepPlan *plan, const LoadedTable *table)
 {
-	int			j = 0;
+	double	   *y = AutomlAllocDoubles(Max(table->n_rows, 1), "the target");
+	int		   *class_of_code;
 
-	for (int i = 0; i < plan->n_columns; i++)
+	if (plan->task == TASK_REGRESSION)
 	{
-		PrepColumn *pc = &plan->columns[i];
-
-		pc->first_feature = j;
-		pc->n_features = pc->dropped ? 0
-			: (pc->kind == COLUMN_TEXT ? pc->n_levels : 1) + (pc->indicator ? 1 : 0);
-		j += pc->n_features;
+		memcpy(y, table->target_values, sizeof(double) * table->n_rows);
+		return y;
 	}
-	plan->n_features = j;
-	plan->feature_names = palloc(sizeof(char *) * Max(j, 1));
-	plan->feature_source = palloc(sizeof(int) * Max(j, 1));
-	for (int i = 0; i < plan->n_columns; i++)
-	{
-		PrepColumn *pc = &plan->columns[i];
-		int			f = pc->first_feature;
-
-		for (int k = 0; k < pc->n_features; k++)
-			plan->feature_source[f + k] = i;
-		if (pc->n_features == 0)
-			continue;
-		if (pc->kind == COLUMN_TEXT)
-			for (int c = 0; c < pc->n_levels; c++)
-				plan->feature_names[f++] = psprintf("%s=%s", pc->name, pc->levels[c]);
-		else
-			plan->feature_names[f++] = pstrdup(pc->name);
-		if (pc->indicator)
-			plan->feature_names[f] = psprintf("%s is null", pc->name);
-	}
+	class_of_code = palloc(sizeof(int) * Max(table->target.n_levels, 1));
+	for (int c = 0; c < table->target.n_levels; c++)
+		for (int k = 0; k < plan->n_classes; k++)
+			if (strcmp(table->target.levels[c], plan->class_labels[k]) == 0)
+				class_of_code[c] = k;
+	for (int r = 0; r < table->n_rows; r++)
+		y[r] = class_of_code[table->target.codes[r]];
+	pfree(class_of_code);
+	return y;
 }
 
-PrepPlan *
-PrepFit(const LoadedTable *table, TaskKind task)
+void
+PrepFitColumns(PrepPlan *plan, const LoadedTable *table, const double *y,
+			   const PrepColumnOptions *options, pg_prng_state *prng)
 {
-	PrepPlan   *plan = palloc0(sizeof(PrepPlan));
-
-	plan->task = task;
-	plan->target = pstrdup(table->target.name);
-	plan->target_typid = table->target.typid;
 	plan->n_columns = table->n_columns;
 	plan->columns = palloc0(sizeof(PrepColumn) * Max(table->n_columns, 1));
+	for (int i = 0; i < table->n_columns; i++)
+	{
+		PrepColumn *pc = &plan->columns[i];
+
+		pc->name = pstrdup(table->columns[i].name);
+		pc->typid = table->columns[i].typid;
+		pc->kind = table->columns[i].kind;
+		pc->impute = options[i].impute >= 0 ? options[i].impute : IMPUTE_MEDIAN;
+		pc->scale = options[i].scale >= 0 ? options[i].scale : SCALE_STANDARD;
+	}
+	PrepDecideDrops(plan, table, y, options, prng);
 
 	for (int i = 0; i < table->n_columns; i++)
 	{
 		const LoadedColumn *column = &table->columns[i];
 		PrepColumn *pc = &plan->columns[i];
 
-		pc->name = pstrdup(column->name);
-		pc->typid = column->typid;
-		pc->kind = column->kind;
-		pc->scale = 1.0;
-		if (column->n_missing == table->n_rows)
-			pc->dropped = "all values are NULL";
-		else if (column->kind == COLUMN_TEXT)
-			FitText(pc, column, table->n_rows);
-		else
-			FitNumeric(pc, column, table->n_rows);
-		pc->indicator = !pc->dropped && column->n_missing > 0;
+		CHECK_FOR_INTERRUPTS();
+		if (pc->dropped)
+			continue;
+		pc->indicator = column->n_missing > 0;
+		pc->n_parts = PartCount(pc->kind);
+		if (pc->n_parts > 0)
+			FitValueParts(pc, column, table->n_rows);
+		if (KIND_HAS_LEVELS(pc->kind))
+			FitLevelColumn(plan, pc, column, y, table->n_rows, &options[i]);
 	}
-	if (task == TASK_CLASSIFICATION)
-		FitClasses(plan, table);
 	LayoutFeatures(plan);
-	return plan;
-}
-
-/* Write a number's features for one row; stride separates rows in out. */
-static void
-PrepEncodeNumber(const PrepColumn *pc, double value, double *out, Size stride)
-{
-	bool		missing = isnan(value);
-
-	out[0] = ((missing ? pc->fill : value) - pc->mean) / pc->scale;
-	if (pc->indicator)
-		out[stride] = missing ? 1.0 : 0.0;
 }
 
 /*
- * Write a text level's features: slot is the one-hot index, -1 for a rare or
- * unseen level (the all-zero code) and -2 for NULL, which is imputed with the
- * mode (levels[0], the most frequent) and flagged by the missing indicator.
+ * Write the features of one column for one row.  parts holds the raw value
+ * parts (NaN when missing), level the plan level (-1 unseen, -2 NULL), and
+ * target_stats the per-level target table to use.  stride separates
+ * consecutive features in out.
  */
 static void
-PrepEncodeLevel(const PrepColumn *pc, int slot, double *out, Size stride)
+EncodeColumn(const PrepColumn *pc, const double *parts, int level,
+			 const double *target_stats, double *out, Size stride)
 {
-	int			hot = (slot == -2) ? 0 : slot;
+	bool		missing = KIND_HAS_LEVELS(pc->kind) ? level == -2 : isnan(parts[0]);
+	Size		j = 0;
 
-	for (int c = 0; c < pc->n_levels; c++)
-		out[c * stride] = (c == hot) ? 1.0 : 0.0;
+	for (int k = 0; k < pc->n_parts; k++, j++)
+		out[j * stride] = ((isnan(parts[k]) ? pc->fill[k] : parts[k]) - pc->shift[k])
+			/ pc->divisor[k];
+	for (int c = 0; c < pc->n_onehot; c++, j++)
+		out[j * stride] = (c == level) ? 1.0 : 0.0;
+	if (pc->other)
+		out[j++ * stride] = (level == -1 || level >= pc->n_onehot) ? 1.0 : 0.0;
+	if (pc->encode & ENCODE_FREQUENCY)
+		out[j++ * stride] = level >= 0 ? pc->frequency[level] : 0.0;
+	for (int k = 0; k < pc->n_target; k++, j++)
+		out[j * stride] = level >= 0 ? target_stats[(Size) level * pc->n_target + k]
+			: pc->target_prior[k];
 	if (pc->indicator)
-		out[pc->n_levels * stride] = (slot == -2) ? 1.0 : 0.0;
+		out[j * stride] = missing ? 1.0 : 0.0;
 }
 
+/* Plan level of a level string: its index, -1 when unseen, -2 for NULL. */
 static int
-LevelSlot(const PrepColumn *pc, const char *level)
+LookupLevel(const PrepColumn *pc, const char *level)
 {
+	int			low = 0;
+	int			high = pc->n_levels - 1;
+
 	if (level == NULL)
 		return -2;
-	for (int c = 0; c < pc->n_levels; c++)
-		if (strcmp(pc->levels[c], level) == 0)
-			return c;
+	while (low <= high)
+	{
+		int			mid = (low + high) / 2;
+		int			cmp = strcmp(level, pc->levels[pc->sorted[mid]]);
+
+		if (cmp == 0)
+			return pc->sorted[mid];
+		if (cmp < 0)
+			high = mid - 1;
+		else
+			low = mid + 1;
+	}
 	return -1;
 }
 
+/* Out-of-fold target tables: one per fold, then one from all rows. */
+static double *
+FoldTargetStats(const PrepPlan *plan, const PrepColumn *pc, const int *level_of_row,
+				const double *y, const int *fold_of_row, int n_rows, int n_folds)
+{
+	Size		table_size = (Size) pc->n_levels * pc->n_target;
+	double	   *sums = palloc0(sizeof(double) * Max(table_size * (n_folds + 1), 1));
+	double	   *counts = palloc0(sizeof(double) * Max((Size) pc->n_levels * (n_folds + 1), 1));
+	double	   *stats = palloc(sizeof(double) * Max(table_size * (n_folds + 1), 1));
+
+	AccumulateTargets(plan, pc, level_of_row, y, fold_of_row, n_rows, n_folds, sums, counts);
+	for (int f = 0; f <= n_folds; f++)
+		SmoothTargets(pc, sums, counts, n_folds, f < n_folds ? f : -1, stats + table_size * f);
+	pfree(sums);
+	pfree(counts);
+	return stats;
+}
+
+/* Encode one level column of the table into its design columns. */
+static void
+TransformLevelColumn(const PrepPlan *plan, const PrepColumn *pc, const LoadedColumn *column,
+					 const double *y, const int *fold_of_row, int n_folds,
+					 double *base, int n_rows)
+{
+	int		   *level_of_code = palloc(sizeof(int) * Max(column->n_levels, 1));
+	int		   *level_of_row;
+	double	   *stats = NULL;
+	double		parts[PREP_MAX_PARTS];
+
+	for (int c = 0; c < column->n_levels; c++)
+		level_of_code[c] = LookupLevel(pc, column->levels[c]);
+	level_of_row = LevelOfRow(column, level_of_code, n_rows);
+	if (pc->n_target > 0)
+		stats = FoldTargetStats(plan, pc, level_of_row, y, fold_of_row, n_rows, n_folds);
+
+	for (int r = 0; r < n_rows; r++)
+	{
+		int			fold = fold_of_row && fold_of_row[r] >= 0 ? fold_of_row[r] : n_folds;
+
+		if (pc->n_parts > 0)
+			ValueParts(pc->kind, column->values[r], parts);
+		EncodeColumn(pc, parts, level_of_row[r],
+					 stats ? stats + (Size) fold * pc->n_levels * pc->n_target : NULL,
+					 base + r, n_rows);
+	}
+	pfree(level_of_code);
+	pfree(level_of_row);
+	if (stats)
+		pfree(stats);
+}
+
 double *
-PrepTransformTable(const PrepPlan *plan, const LoadedTable *table)
+PrepTransformTable(const PrepPlan *plan, const LoadedTable *table, const double *y,
+				   const int *fold_of_row, int n_folds)
 {
 	Size		n = table->n_rows;
 	double	   *x = AutomlAllocDoubles(mul_size(n, Max(plan->n_features, 1)),
 									   "the design matrix");
+	double		parts[PREP_MAX_PARTS];
 
 	for (int i = 0; i < plan->n_columns; i++)
 	{
@@ -265,24 +648,17 @@ PrepTransformTable(const PrepPlan *plan, const LoadedTable *table)
 		const LoadedColumn *column = &table->columns[i];
 		double	   *base = x + (Size) pc->first_feature * n;
 
+		CHECK_FOR_INTERRUPTS();
 		if (pc->n_features == 0)
 			continue;
-		if (pc->kind == COLUMN_TEXT)
-		{
-			/* map table codes to plan slots once, then encode each row */
-			int		   *slots = palloc(sizeof(int) * Max(column->n_levels, 1));
-
-			for (int c = 0; c < column->n_levels; c++)
-				slots[c] = LevelSlot(pc, column->levels[c]);
-			for (Size r = 0; r < n; r++)
-				PrepEncodeLevel(pc, column->codes[r] < 0 ? -2 : slots[column->codes[r]],
-								base + r, n);
-			pfree(slots);
-		}
+		if (KIND_HAS_LEVELS(pc->kind))
+			TransformLevelColumn(plan, pc, column, y, fold_of_row, n_folds, base, n);
 		else
 			for (Size r = 0; r < n; r++)
-				PrepEncodeNumber(pc, column->values[r], base + r, n);
-		CHECK_FOR_INTERRUPTS();
+			{
+				ValueParts(pc->kind, column->values[r], parts);
+				EncodeColumn(pc, parts, 0, NULL, base + r, n);
+			}
 	}
 	return x;
 }
@@ -291,197 +667,28 @@ void
 PrepTransformRow(const PrepPlan *plan, const double *numbers,
 				 char *const *strings, double *out)
 {
+	double		parts[PREP_MAX_PARTS];
+
 	for (int i = 0; i < plan->n_columns; i++)
 	{
 		const PrepColumn *pc = &plan->columns[i];
-		double	   *dest = out + pc->first_feature;
+		int			level = 0;
 
 		if (pc->n_features == 0)
 			continue;
-		if (pc->kind == COLUMN_TEXT)
-			PrepEncodeLevel(pc, LevelSlot(pc, strings[i]), dest, 1);
-		else
-			PrepEncodeNumber(pc, numbers[i], dest, 1);
+		if (pc->n_parts > 0)
+			ValueParts(pc->kind, numbers[i], parts);
+		if (KIND_HAS_LEVELS(pc->kind))
+			level = LookupLevel(pc, strings[i]);
+		EncodeColumn(pc, parts, level, pc->target_stats, out + pc->first_feature, 1);
 	}
 }
 
+/* Rebuild what the stored plan does not hold: lookup indexes and the layout. */
 void
-PrepSerialize(const PrepPlan *plan, StringInfo buf)
+PrepFinishLoad(PrepPlan *plan)
 {
-	SerialPutInt32(buf, (int32) plan->task);
-	SerialPutString(buf, plan->target);
-	SerialPutInt32(buf, (int32) plan->target_typid);
-	SerialPutInt32(buf, plan->n_classes);
-	for (int c = 0; c < plan->n_classes; c++)
-		SerialPutString(buf, plan->class_labels[c]);
-	SerialPutInt32(buf, plan->n_columns);
 	for (int i = 0; i < plan->n_columns; i++)
-	{
-		const PrepColumn *pc = &plan->columns[i];
-
-		SerialPutString(buf, pc->name);
-		SerialPutInt32(buf, (int32) pc->typid);
-		SerialPutInt32(buf, (int32) pc->kind);
-		SerialPutString(buf, pc->dropped ? pc->dropped : "");
-		SerialPutInt32(buf, pc->indicator);
-		SerialPutFloat64(buf, pc->fill);
-		SerialPutFloat64(buf, pc->mean);
-		SerialPutFloat64(buf, pc->scale);
-		SerialPutInt32(buf, pc->n_levels);
-		for (int c = 0; c < pc->n_levels; c++)
-			SerialPutString(buf, pc->levels[c]);
-	}
-}
-
-PrepPlan *
-PrepDeserialize(SerialReader *reader)
-{
-	PrepPlan   *plan = palloc0(sizeof(PrepPlan));
-
-	plan->task = (TaskKind) SerialGetInt32InRange(reader, TASK_CLASSIFICATION,
-												  TASK_REGRESSION, "task kind");
-	plan->target = SerialGetString(reader);
-	plan->target_typid = (Oid) SerialGetInt32(reader);
-	plan->n_classes = SerialGetInt32InRange(reader, 0, 1000000, "class count");
-	plan->class_labels = palloc(sizeof(char *) * Max(plan->n_classes, 1));
-	for (int c = 0; c < plan->n_classes; c++)
-		plan->class_labels[c] = SerialGetString(reader);
-	plan->n_columns = SerialGetInt32InRange(reader, 0, MaxHeapAttributeNumber,
-											"column count");
-	plan->columns = palloc0(sizeof(PrepColumn) * Max(plan->n_columns, 1));
-	for (int i = 0; i < plan->n_columns; i++)
-	{
-		PrepColumn *pc = &plan->columns[i];
-
-		pc->name = SerialGetString(reader);
-		pc->typid = (Oid) SerialGetInt32(reader);
-		pc->kind = (ColumnKind) SerialGetInt32InRange(reader, COLUMN_NUMERIC,
-													  COLUMN_TEXT, "column kind");
-		pc->dropped = SerialGetString(reader);
-		if (pc->dropped[0] == '\0')
-			pc->dropped = NULL;
-		pc->indicator = SerialGetInt32InRange(reader, 0, 1, "indicator flag");
-		pc->fill = SerialGetFloat64(reader);
-		pc->mean = SerialGetFloat64(reader);
-		pc->scale = SerialGetFloat64(reader);
-		pc->n_levels = SerialGetInt32InRange(reader, 0, 1000000, "level count");
-		pc->levels = palloc(sizeof(char *) * Max(pc->n_levels, 1));
-		for (int c = 0; c < pc->n_levels; c++)
-			pc->levels[c] = SerialGetString(reader);
-	}
+		BuildLevelIndex(&plan->columns[i]);
 	LayoutFeatures(plan);
-	return plan;
-}
-
-static void
-AppendColumnJson(StringInfo buf, const PrepColumn *pc)
-{
-	escape_json(buf, pc->name);
-	appendStringInfoString(buf, ": {\"type\": ");
-	escape_json(buf, format_type_be(pc->typid));
-	if (pc->dropped)
-	{
-		appendStringInfoString(buf, ", \"dropped\": ");
-		escape_json(buf, pc->dropped);
-	}
-	else if (pc->kind == COLUMN_TEXT)
-	{
-		appendStringInfoString(buf, ", \"encoding\": \"one-hot\", \"levels\": [");
-		for (int c = 0; c < pc->n_levels; c++)
-		{
-			if (c > 0)
-				appendStringInfoString(buf, ", ");
-			escape_json(buf, pc->levels[c]);
-		}
-		appendStringInfoChar(buf, ']');
-	}
-	else
-		appendStringInfo(buf, ", \"impute\": %.10g, \"mean\": %.10g, \"scale\": %.10g",
-						 pc->fill, pc->mean, pc->scale);
-	appendStringInfo(buf, ", \"missing_indicator\": %s}",
-					 pc->indicator ? "true" : "false");
-}
-
-char *
-PrepToJson(const PrepPlan *plan)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"features\": %d, \"columns\": {", plan->n_features);
-	for (int i = 0; i < plan->n_columns; i++)
-	{
-		if (i > 0)
-			appendStringInfoString(&buf, ", ");
-		AppendColumnJson(&buf, &plan->columns[i]);
-	}
-	appendStringInfoString(&buf, "}}");
-	return buf.data;
-}
-
-/* Append ", \"name\"" for each column that matches, returning the count. */
-static int
-ListColumns(const PrepPlan *plan, StringInfo buf, bool text, bool indicator)
-{
-	int			count = 0;
-
-	for (int i = 0; i < plan->n_columns; i++)
-	{
-		const PrepColumn *pc = &plan->columns[i];
-
-		if (pc->dropped || (indicator ? !pc->indicator : (pc->kind == COLUMN_TEXT) != text))
-			continue;
-		appendStringInfo(buf, "%s\"%s\"", count++ ? ", " : "", pc->name);
-	}
-	return count;
-}
-
-void
-PrepReport(const PrepPlan *plan)
-{
-	StringInfoData buf;
-
-	for (int i = 0; i < plan->n_columns; i++)
-		if (plan->columns[i].dropped)
-			ereport(NOTICE,
-					(errmsg("automl: dropped column \"%s\": %s",
-							plan->columns[i].name, plan->columns[i].dropped)));
-
-	initStringInfo(&buf);
-	if (ListColumns(plan, &buf, true, false) > 0)
-		ereport(NOTICE, (errmsg("automl: one-hot encoded %s (at most %d levels each)",
-								buf.data, automl_max_onehot_levels)));
-	resetStringInfo(&buf);
-	if (ListColumns(plan, &buf, false, true) > 0)
-		ereport(NOTICE, (errmsg("automl: imputed missing values with indicators in %s",
-								buf.data)));
-	ereport(NOTICE, (errmsg("automl: %d features after preprocessing, numbers standardised",
-							plan->n_features)));
-	pfree(buf.data);
-}
-
-/* The training target: class index per row, or the value for regression. */
-double *
-PrepTargetVector(const PrepPlan *plan, const LoadedTable *table)
-{
-	double	   *y = AutomlAllocDoubles(Max(table->n_rows, 1), "the target");
-
-	if (plan->task == TASK_REGRESSION)
-	{
-		memcpy(y, table->target_values, sizeof(double) * table->n_rows);
-		return y;
-	}
-	else
-	{
-		int		   *class_of_code = palloc(sizeof(int) * Max(table->target.n_levels, 1));
-
-		for (int c = 0; c < table->target.n_levels; c++)
-			for (int k = 0; k < plan->n_classes; k++)
-				if (strcmp(table->target.levels[c], plan->class_labels[k]) == 0)
-					class_of_code[c] = k;
-		for (int r = 0; r < table->n_rows; r++)
-			y[r] = class_of_code[table->target.codes[r]];
-		pfree(class_of_code);
-	}
-	return y;
 }

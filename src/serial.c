@@ -112,3 +112,17 @@ SerialGetInt32InRange(SerialReader *reader, int32 low, int32 high,
 				 errhint("Retrain the project with automl_train.")));
 	return value;
 }
+
+void
+SerialCheckRemaining(SerialReader *reader, Size count, Size size)
+{
+	Size		remaining = reader->length - reader->offset;
+
+	if (size > 0 && count > remaining / size)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("automl model binary is truncated"),
+				 errdetail("Needed %zu items of %zu bytes at offset %zu of a %zu-byte model.",
+						   count, size, reader->offset, reader->length),
+				 errhint("Retrain the project with automl_train.")));
+}

@@ -31,6 +31,9 @@ extern double SerialGetFloat64(SerialReader *reader);
 extern void SerialGetFloat64Array(SerialReader *reader, double *values, Size count);
 extern char *SerialGetString(SerialReader *reader);
 
+/* Raise an error unless at least count items of size bytes remain. */
+extern void SerialCheckRemaining(SerialReader *reader, Size count, Size size);
+
 /* Read an int32 and raise an error unless it lies in [low, high]. */
 extern int32 SerialGetInt32InRange(SerialReader *reader, int32 low, int32 high,
 								   const char *what);

@@ -94,6 +94,8 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 	request->algorithms = TextArrayToList(fcinfo, 7);
 	request->exclude = TextArrayToList(fcinfo, 8);
 	request->max_trials = PG_ARGISNULL(9) ? 50 : PG_GETARG_INT32(9);
+	request->options = PG_ARGISNULL(11) ? NULL
+		: JsonbToCString(NULL, &PG_GETARG_JSONB_P(11)->root, VARSIZE(PG_GETARG_JSONB_P(11)));
 	if (!PG_ARGISNULL(10))
 		ParseFixedConfig(request, JsonbToCString(NULL, &PG_GETARG_JSONB_P(10)->root,
 												 VARSIZE(PG_GETARG_JSONB_P(10))));

@@ -24,6 +24,7 @@ typedef struct TrainRequest
 	int			seed;
 	List	   *algorithms;		/* char * names, NIL for all */
 	List	   *exclude;		/* char * column names */
+	char	   *options;		/* per-column preprocessing JSON, or NULL */
 	int			max_trials;
 	bool		fixed;			/* train one configuration, no search */
 	double		fixed_config[AUTOML_MAX_PARAMS];
