@@ -97,8 +97,34 @@ SELECT pg_catalog.pg_extension_config_dump('automl.models_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.deployments_id_seq', '');
 
+-- Every role may train and serve its own projects: row-level security shows
+-- a role only the projects it owns and the rows that belong to them, plus
+-- the shared prior tasks (no project).  Superusers and the extension owner
+-- see every row.
+GRANT USAGE ON SCHEMA automl TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA automl TO PUBLIC;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA automl TO PUBLIC;
+
+ALTER TABLE automl.projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE automl.tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE automl.trials ENABLE ROW LEVEL SECURITY;
+ALTER TABLE automl.models ENABLE ROW LEVEL SECURITY;
+ALTER TABLE automl.deployments ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY own_projects ON automl.projects
+	USING (owner = current_user) WITH CHECK (owner = current_user);
+CREATE POLICY own_tasks ON automl.tasks
+	USING (project_id IS NULL OR project_id IN (SELECT id FROM automl.projects))
+	WITH CHECK (project_id IN (SELECT id FROM automl.projects));
+CREATE POLICY own_trials ON automl.trials
+	USING (task_id IN (SELECT id FROM automl.tasks));
+CREATE POLICY own_models ON automl.models
+	USING (project_id IN (SELECT id FROM automl.projects));
+CREATE POLICY own_deployments ON automl.deployments
+	USING (project_id IN (SELECT id FROM automl.projects));
+
 -- The model each project serves now.
-CREATE VIEW automl.deployed_models AS
+CREATE VIEW automl.deployed_models WITH (security_invoker = true) AS
 SELECT DISTINCT ON (p.id)
 	p.name AS project, d.model_id, m.algorithm, m.metric, m.score,
 	m.baseline_score, d.deployed_at, d.reason
@@ -108,7 +134,7 @@ JOIN automl.models m ON m.id = d.model_id
 ORDER BY p.id, d.id DESC;
 
 -- Trials of each project's latest training run, best first.
-CREATE VIEW automl.leaderboard AS
+CREATE VIEW automl.leaderboard WITH (security_invoker = true) AS
 SELECT p.name AS project, t.task_id, t.trial_number, t.algorithm,
 	t.hyperparameters, t.metric, t.score, t.fit_seconds, t.status,
 	rank() OVER (PARTITION BY t.task_id ORDER BY
@@ -182,7 +208,7 @@ BEGIN
 				  HINT = 'See SELECT id FROM automl.models for the project''s models.';
 	END IF;
 	INSERT INTO automl.deployments (project_id, model_id, reason)
-	VALUES (project_key, model_id, reason);
+	VALUES (project_key, model_id, coalesce(reason, 'manual'));
 	RETURN model_id;
 END
 $$;
@@ -193,3 +219,27 @@ CREATE FUNCTION automl_model_info(model_id bigint)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'automl_model_info'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+GRANT SELECT ON automl.deployed_models, automl.leaderboard TO PUBLIC;
+
+-- The predicted value of a regression project as a number.
+CREATE FUNCTION automl_predict_value(project text, row_value record)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'automl_predict_value'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- Delete a project with its tasks, trials, models and deployments.
+CREATE FUNCTION automl_drop_project(project text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM automl.projects p WHERE p.name = project;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'project "%" does not exist', project
+			USING ERRCODE = 'undefined_object',
+				  HINT = 'See SELECT name FROM automl.projects.';
+	END IF;
+END
+$$;

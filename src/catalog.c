@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 
 #include "catalog.h"
 
@@ -101,35 +102,48 @@ TextColumn(int column)
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column);
 }
 
-/* Reject reusing a project name for a different target or task. */
+/*
+ * Reject reusing a project name for another problem: a different relation,
+ * target or task.  Columns 2 to 4 of the last result are those of the
+ * existing project.
+ */
 static void
-CheckProjectMatches(const char *name, const char *target, const char *task)
+CheckProjectMatches(const char *name, const char *relation, const char *target,
+					const char *task)
 {
-	char	   *old_target = TextColumn(2);
-	char	   *old_task = TextColumn(3);
+	char	   *old_relation = TextColumn(2);
+	char	   *old_target = TextColumn(3);
+	char	   *old_task = TextColumn(4);
 
-	if (strcmp(old_target, target) != 0 || strcmp(old_task, task) != 0)
+	if (strcmp(old_relation, relation) != 0 || strcmp(old_target, target) != 0 ||
+		strcmp(old_task, task) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("project \"%s\" already exists for another problem", name),
-				 errdetail("It predicts \"%s\" (%s); this call predicts \"%s\" (%s).",
-						   old_target, old_task, target, task),
-				 errhint("Pass a different project name, or drop the old project with DELETE FROM automl.projects WHERE name = '%s'.",
+				 errdetail("It predicts \"%s\" of %s (%s). This call predicts \"%s\" of %s (%s).",
+						   old_target, old_relation, old_task, target, relation, task),
+				 errhint("Pass another project name, or drop the old project with SELECT automl_drop_project('%s').",
 						 name)));
 }
 
 void
-CatalogCheckProject(const char *name, const char *target, const char *task)
+CatalogCheckProject(const char *name, const char *relation, const char *target,
+					const char *task)
 {
 	CatalogArgs args = {0};
 
 	AddText(&args, name);
-	Execute("SELECT id, target, task FROM automl.projects WHERE name = $1",
+	Execute("SELECT id, relation, target, task FROM automl.projects WHERE name = $1",
 			&args, true, SPI_OK_SELECT);
 	if (SPI_processed > 0)
-		CheckProjectMatches(name, target, task);
+		CheckProjectMatches(name, relation, target, task);
 }
 
+/*
+ * Concurrent trainings of one project finish one at a time: a transaction
+ * lock on the project name serialises the read of the deployed model and
+ * the deployment that follows it.
+ */
 int64
 CatalogSaveProject(const char *name, const char *relation, const char *target,
 				   const char *task, const char *metric)
@@ -138,17 +152,18 @@ CatalogSaveProject(const char *name, const char *relation, const char *target,
 	int64		id;
 
 	AddText(&args, name);
-	Execute("SELECT id, target, task FROM automl.projects WHERE name = $1 FOR UPDATE",
+	Execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('automl project'), "
+			"pg_catalog.hashtext($1))", &args, false, SPI_OK_SELECT);
+	Execute("SELECT id, relation, target, task FROM automl.projects WHERE name = $1 FOR UPDATE",
 			&args, false, SPI_OK_SELECT);
 	if (SPI_processed > 0)
 	{
 		id = FirstInt64();
-		CheckProjectMatches(name, target, task);
+		CheckProjectMatches(name, relation, target, task);
 		args.n = 0;
 		AddInt64(&args, id);
-		AddText(&args, relation);
 		AddText(&args, metric);
-		Execute("UPDATE automl.projects SET relation = $2, metric = $3 WHERE id = $1",
+		Execute("UPDATE automl.projects SET metric = $2 WHERE id = $1",
 				&args, false, SPI_OK_UPDATE);
 		return id;
 	}
@@ -245,8 +260,8 @@ CatalogDeployedModel(int64 project_id, DeployedModel *deployed)
 	bool		isnull;
 
 	AddInt64(&args, project_id);
-	Execute("SELECT d.model_id, m.metric, m.score FROM automl.deployments d "
-			"JOIN automl.models m ON m.id = d.model_id "
+	Execute("SELECT d.model_id, m.metric, m.score, m.algorithm, m.hyperparameters::text "
+			"FROM automl.deployments d JOIN automl.models m ON m.id = d.model_id "
 			"WHERE d.project_id = $1 ORDER BY d.id DESC LIMIT 1",
 			&args, true, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -255,6 +270,8 @@ CatalogDeployedModel(int64 project_id, DeployedModel *deployed)
 	deployed->metric = TextColumn(2);
 	deployed->score = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 3, &isnull));
+	deployed->algorithm = TextColumn(4);
+	deployed->hyperparameters = TextColumn(5);
 	deployed->binary = NULL;
 	return true;
 }
@@ -271,6 +288,16 @@ CatalogDeploy(int64 project_id, int64 model_id, const char *reason)
 			"VALUES ($1, $2, $3)", &args, false, SPI_OK_INSERT);
 }
 
+int64
+CatalogProjectId(const char *name)
+{
+	CatalogArgs args = {0};
+
+	AddText(&args, name);
+	Execute("SELECT id FROM automl.projects WHERE name = $1", &args, true, SPI_OK_SELECT);
+	return SPI_processed > 0 ? FirstInt64() : 0;
+}
+
 static void
 RejectUnknownProject(const char *project)
 {
@@ -281,17 +308,27 @@ RejectUnknownProject(const char *project)
 }
 
 int64
-CatalogDeployedModelId(const char *project, bool *project_exists)
+CatalogDeployedModelId(const char *project, bool *project_exists, TimestampTz *created)
 {
 	CatalogArgs args = {0};
+	bool		isnull;
+	Datum		stamp;
 
 	AddText(&args, project);
-	Execute("SELECT (SELECT d.model_id FROM automl.deployments d "
-			"WHERE d.project_id = p.id ORDER BY d.id DESC LIMIT 1) "
-			"FROM automl.projects p WHERE p.name = $1",
+	Execute("SELECT d.model_id, m.created FROM automl.projects p "
+			"LEFT JOIN LATERAL (SELECT model_id FROM automl.deployments "
+			"WHERE project_id = p.id ORDER BY id DESC LIMIT 1) d ON true "
+			"LEFT JOIN automl.models m ON m.id = d.model_id "
+			"WHERE p.name = $1",
 			&args, true, SPI_OK_SELECT);
 	*project_exists = SPI_processed > 0;
-	return *project_exists ? FirstInt64() : 0;
+	*created = 0;
+	if (!*project_exists)
+		return 0;
+	stamp = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (!isnull)
+		*created = DatumGetTimestampTz(stamp);
+	return FirstInt64();
 }
 
 DeployedModel *
@@ -302,7 +339,7 @@ CatalogLoadDeployed(const char *project)
 	bool		project_exists;
 	bool		isnull;
 
-	deployed->model_id = CatalogDeployedModelId(project, &project_exists);
+	deployed->model_id = CatalogDeployedModelId(project, &project_exists, &deployed->created);
 	if (!project_exists)
 		RejectUnknownProject(project);
 	if (deployed->model_id == 0)

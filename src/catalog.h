@@ -8,22 +8,31 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 /* A deployed model as the catalog records it. */
 typedef struct DeployedModel
 {
 	int64		model_id;
+	TimestampTz created;		/* distinguishes models that reuse an id */
 	char	   *metric;
 	double		score;
+	char	   *algorithm;		/* only from CatalogDeployedModel */
+	char	   *hyperparameters;	/* JSON, only from CatalogDeployedModel */
 	bytea	   *binary;			/* only from CatalogLoadDeployed */
 } DeployedModel;
 
-/* Raise an error when the project exists for another target or task. */
-extern void CatalogCheckProject(const char *name, const char *target,
-								const char *task);
+/* Raise an error when the project exists for another relation, target or task. */
+extern void CatalogCheckProject(const char *name, const char *relation,
+								const char *target, const char *task);
+
+/* The project's id, or 0 when it does not exist. */
+extern int64 CatalogProjectId(const char *name);
 
 /*
- * Find or create the project.  An existing project must have the same
- * target and task; its relation and metric are updated.
+ * Find or create the project and lock it for the rest of the transaction.
+ * An existing project must have the same relation, target and task; its
+ * metric is updated.
  */
 extern int64 CatalogSaveProject(const char *name, const char *relation,
 								const char *target, const char *task,
@@ -62,7 +71,11 @@ extern DeployedModel *CatalogLoadDeployed(const char *project);
 /* A model's binary by id, valid until SPI_finish; an error when missing. */
 extern bytea *CatalogLoadModel(int64 model_id);
 
-/* The id of the project's deployed model, or 0 when it has none. */
-extern int64 CatalogDeployedModelId(const char *project, bool *project_exists);
+/*
+ * The id and creation time of the project's deployed model, or 0 when it
+ * has none.
+ */
+extern int64 CatalogDeployedModelId(const char *project, bool *project_exists,
+									TimestampTz *created);
 
 #endif							/* AUTOML_CATALOG_H */

@@ -40,6 +40,12 @@ extern MetricId MetricByName(const char *name, TaskKind task);
 extern double MetricCompute(MetricId metric, const double *y, const double *pred,
 							int n, int n_classes);
 
+/* Every metric name, comma-separated, for messages. */
+extern char *MetricNameList(void);
+
+/* True when name is a metric of some task. */
+extern bool MetricKnown(const char *name);
+
 /* True when score a is better than score b under the metric. */
 extern bool MetricBetter(MetricId metric, double a, double b);
 

@@ -136,14 +136,16 @@ RejectParamValue(const ModelFamily *family, const ParamSpec *spec, const char *v
 /* Parse one JSON scalar (as text) into the configuration slot of spec. */
 static double
 ParseParamValue(const ModelFamily *family, const ParamSpec *spec,
-				JsonbValue *value)
+				JsonbValue *value, bool lenient)
 {
 	char	   *text = value->type == jbvString
 		? pnstrdup(value->val.string.val, value->val.string.len)
 		: (value->type == jbvNumeric
-		   ? DatumGetCString(DirectFunctionCall1(numeric_out,
-												 NumericGetDatum(value->val.numeric)))
-		   : "a non-scalar");
+		   ? psprintf("%g", DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+															   NumericGetDatum(value->val.numeric))))
+		   : (value->type == jbvNull ? "null"
+			  : (value->type == jbvBool ? (value->val.boolean ? "true" : "false")
+				 : "a JSON array or object")));
 	double		low = spec->min_value != spec->max_value ? spec->min_value : spec->low;
 	double		high = spec->min_value != spec->max_value ? spec->max_value : spec->high;
 	double		number;
@@ -159,6 +161,9 @@ ParseParamValue(const ModelFamily *family, const ParamSpec *spec,
 		RejectParamValue(family, spec, text);
 	number = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 												NumericGetDatum(value->val.numeric)));
+	if (lenient && !isnan(number))
+		return spec->kind == PARAM_INT ? Min(Max(rint(number), low), high)
+			: Min(Max(number, low), high);
 	if (!(number >= low && number <= high) ||
 		(spec->kind == PARAM_INT && number != floor(number)))
 		RejectParamValue(family, spec, text);
@@ -166,7 +171,8 @@ ParseParamValue(const ModelFamily *family, const ParamSpec *spec,
 }
 
 void
-FamilyConfigFromJson(const ModelFamily *family, const char *json, double *config)
+FamilyConfigFromJson(const ModelFamily *family, const char *json, double *config,
+					 bool lenient)
 {
 	Jsonb	   *jsonb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 	JsonbIterator *it;
@@ -196,12 +202,14 @@ FamilyConfigFromJson(const ModelFamily *family, const char *json, double *config
 		for (i = 0; i < family->n_params; i++)
 			if (strcmp(family->params[i].name, name) == 0)
 				break;
+		if (i == family->n_params && lenient)
+			continue;
 		if (i == family->n_params)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown hyperparameter \"%s\" for %s", name, family->name),
 					 errhint("%s takes: %s.", family->name,
 							 FamilyConfigToJson(family, config))));
-		config[i] = ParseParamValue(family, &family->params[i], &value);
+		config[i] = ParseParamValue(family, &family->params[i], &value, lenient);
 	}
 }

@@ -123,10 +123,12 @@ extern char *FamilyConfigToJson(const ModelFamily *family, const double *config)
 /*
  * Read a configuration from a JSON object of parameter names and values;
  * parameters it leaves out keep their defaults.  Unknown names, values of
- * the wrong type and values out of range raise errors.
+ * the wrong type and values out of range raise errors, unless lenient, when
+ * unknown names are skipped and numbers are clamped into range (for stored
+ * configurations of an older build).
  */
 extern void FamilyConfigFromJson(const ModelFamily *family, const char *json,
-								 double *config);
+								 double *config, bool lenient);
 
 /* Families, each in its own file. */
 extern const ModelFamily baseline_family;

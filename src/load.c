@@ -311,29 +311,65 @@ RejectTargetType(const char *target, Oid typid)
 			 errhint("Train on a view that selects the target cast to float8 or text.")));
 }
 
-/* Raise "column does not exist" for the target, hinting the closest name. */
-static void
-RejectMissingTarget(const char *target, const char *relation, TupleDesc tupdesc)
+/* The column of tupdesc whose name is closest to name, by edit distance. */
+static const char *
+ClosestColumn(const char *name, TupleDesc tupdesc)
 {
 	const char *closest = NULL;
 	int			best = INT_MAX;
 
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
-		const char *name = NameStr(TupleDescAttr(tupdesc, i)->attname);
-		int			distance = varstr_levenshtein(target, strlen(target),
-												  name, strlen(name), 1, 1, 1, false);
+		const char *candidate = NameStr(TupleDescAttr(tupdesc, i)->attname);
+		int			distance = varstr_levenshtein(name, strlen(name), candidate,
+												  strlen(candidate), 1, 1, 1, false);
 
 		if (distance < best)
 		{
 			best = distance;
-			closest = name;
+			closest = candidate;
 		}
 	}
+	return closest;
+}
+
+/* Raise "column does not exist" for the target, hinting the closest name. */
+static void
+RejectMissingTarget(const char *target, const char *relation, TupleDesc tupdesc)
+{
+	const char *closest = ClosestColumn(target, tupdesc);
+
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
 			 errmsg("target column \"%s\" does not exist in %s", target, relation),
 			 closest ? errhint("Perhaps you meant the column \"%s\".", closest) : 0));
+}
+
+/* Check the exclude list: every name a column of the relation, never the target. */
+static void
+CheckExclude(List *exclude, const char *target, const char *relation, TupleDesc tupdesc)
+{
+	ListCell   *lc;
+
+	foreach(lc, exclude)
+	{
+		const char *name = lfirst(lc);
+		bool		found = false;
+
+		if (strcmp(name, target) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("exclude names the target column \"%s\"", name),
+					 errhint("Remove it from exclude: the target is never a feature.")));
+		for (int i = 0; i < tupdesc->natts; i++)
+			found |= strcmp(NameStr(TupleDescAttr(tupdesc, i)->attname), name) == 0;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("excluded column \"%s\" does not exist in %s", name, relation),
+					 errhint("Perhaps you meant the column \"%s\".",
+							 ClosestColumn(name, tupdesc))));
+	}
 }
 
 /* Rows that fit the memory limit: the store, the design matrix and fold copies. */
@@ -374,7 +410,6 @@ PlanColumns(TableLoader *loader, TupleDesc tupdesc, const char *target,
 {
 	LoadedTable *table = loader->table;
 	int			target_att = -1;
-	ListCell   *lc;
 
 	for (int i = 0; i < tupdesc->natts; i++)
 		if (strcmp(NameStr(TupleDescAttr(tupdesc, i)->attname), target) == 0)
@@ -382,20 +417,7 @@ PlanColumns(TableLoader *loader, TupleDesc tupdesc, const char *target,
 	if (target_att < 0)
 		RejectMissingTarget(target, table->relation, tupdesc);
 
-	foreach(lc, exclude)
-	{
-		const char *name = lfirst(lc);
-		bool		found = false;
-
-		for (int i = 0; i < tupdesc->natts; i++)
-			found |= strcmp(NameStr(TupleDescAttr(tupdesc, i)->attname), name) == 0;
-		if (!found)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("excluded column \"%s\" does not exist in %s", name,
-							table->relation),
-					 errhint("Remove it from exclude.")));
-	}
+	CheckExclude(exclude, target, table->relation, tupdesc);
 
 	table->columns = palloc0(sizeof(LoadedColumn) * tupdesc->natts);
 	loader->loaders = palloc0(sizeof(ColumnLoader) * (tupdesc->natts + 1));
@@ -431,6 +453,12 @@ PlanColumns(TableLoader *loader, TupleDesc tupdesc, const char *target,
 		table->target_is_integer = (base == INT2OID || base == INT4OID ||
 									base == INT8OID || base == BOOLOID);
 	}
+	if (table->n_columns == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s has no feature columns besides the target \"%s\"",
+						table->relation, target),
+				 errhint("Exclude fewer columns, or train on a relation with features.")));
 	loader->max_rows = MaxRowsForMemory(table->n_columns);
 }
 

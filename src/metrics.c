@@ -53,6 +53,26 @@ MetricByName(const char *name, TaskKind task)
 	return METRIC_ACCURACY;		/* keep compiler quiet */
 }
 
+char *
+MetricNameList(void)
+{
+	StringInfoData names;
+
+	initStringInfo(&names);
+	for (int m = 0; m < lengthof(metric_info); m++)
+		appendStringInfo(&names, "%s%s", m ? ", " : "", metric_info[m].name);
+	return names.data;
+}
+
+bool
+MetricKnown(const char *name)
+{
+	for (int m = 0; m < lengthof(metric_info); m++)
+		if (strcmp(metric_info[m].name, name) == 0)
+			return true;
+	return false;
+}
+
 bool
 MetricBetter(MetricId metric, double a, double b)
 {
@@ -299,7 +319,7 @@ MetricAppendAllJson(StringInfo buf, TaskKind task, const double *y,
 			continue;
 		score = MetricCompute((MetricId) m, y, pred, n, n_classes);
 		appendStringInfo(buf, "%s\"%s\": ", first ? "" : ", ", metric_info[m].name);
-		if (isnan(score))
+		if (!isfinite(score))
 			appendStringInfoString(buf, "null");
 		else
 			appendStringInfo(buf, "%.6g", score);

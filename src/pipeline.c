@@ -128,17 +128,17 @@ ChooseFamilies(const TrainRequest *request, TaskKind task,
 static void
 ReportLoad(const LoadedTable *table)
 {
+	int64		rows = table->rows_read + table->rows_null_target;
+
 	ereport(NOTICE,
-			(errmsg_plural("automl: read %d rows with %d feature column from %s",
-						   "automl: read %d rows with %d feature columns from %s",
-						   table->n_columns,
-						   table->n_rows, table->n_columns, table->relation)));
+			(errmsg("automl: read %lld %s with %d feature %s from %s",
+					(long long) rows, rows == 1 ? "row" : "rows", table->n_columns,
+					table->n_columns == 1 ? "column" : "columns", table->relation)));
 	if (table->rows_null_target > 0)
 		ereport(NOTICE,
-				(errmsg_plural("automl: skipped %lld row with a NULL target",
-							   "automl: skipped %lld rows with a NULL target",
-							   table->rows_null_target,
-							   (long long) table->rows_null_target)));
+				(errmsg("automl: skipped %lld %s with a NULL target",
+						(long long) table->rows_null_target,
+						table->rows_null_target == 1 ? "row" : "rows")));
 	if (table->rows_read > table->n_rows)
 		ereport(NOTICE,
 				(errmsg("automl: sampled %d of %lld rows to stay within automl.memory_limit",
@@ -220,7 +220,7 @@ ImportanceToJson(const AutomlModel *model, int n_features)
 		if (buf.len > 1)
 			appendStringInfoString(&buf, ", ");
 		escape_json(&buf, plan->columns[i].name);
-		appendStringInfo(&buf, ": %.6f", columns[i]);
+		appendStringInfo(&buf, ": %.6f", isfinite(columns[i]) ? columns[i] : 0.0);
 	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
@@ -253,27 +253,39 @@ StoreTrials(int64 task_id, const SearchResult *result, const TrainData *data,
 }
 
 /*
- * Deploy the new model unless the deployed one, scored with the same
- * metric, is at least as good.  Returns whether it deployed.
+ * Deploy the new model when it is at least as good as the deployed one.
+ * When the search re-evaluated the deployed configuration (trial index
+ * "champion"), the two scores come from the same folds of the same rows;
+ * otherwise the stored score of the deployed model is compared, which is
+ * only meaningful for the same metric.  Returns whether it deployed.
  */
 static bool
-DeployIfBetter(int64 project_id, int64 model_id, MetricId metric, double score)
+DeployIfBetter(int64 project_id, int64 model_id, MetricId metric,
+			   const SearchResult *result, int champion)
 {
 	DeployedModel current;
 	const char *name = MetricGetInfo(metric)->name;
+	double		score = result->trials[result->best].score;
 	char	   *reason;
 
 	if (!CatalogDeployedModel(project_id, &current))
 		reason = "first model of the project";
+	else if (champion > 0 && result->trials[champion].status == TRIAL_OK)
+		reason = psprintf("%s %.4f, the deployed configuration of model %lld scores %.4f on the same folds",
+						  name, score, (long long) current.model_id,
+						  result->trials[champion].score);
+	else if (champion > 0)
+		reason = psprintf("the deployed configuration of model %lld failed on the new data",
+						  (long long) current.model_id);
 	else if (strcmp(current.metric, name) != 0)
 		reason = psprintf("metric changed from %s to %s", current.metric, name);
-	else if (MetricBetter(metric, score, current.score))
-		reason = psprintf("%s %.4f beats model %lld with %.4f", name, score,
+	else if (MetricBetter(metric, score, current.score) || score == current.score)
+		reason = psprintf("%s %.4f, model %lld scored %.4f when trained", name, score,
 						  (long long) current.model_id, current.score);
 	else
 	{
 		ereport(NOTICE,
-				(errmsg("automl: kept model %lld deployed: its %s %.4f is at least as good as %.4f",
+				(errmsg("automl: kept model %lld deployed: its %s %.4f is better than %.4f",
 						(long long) current.model_id, name, current.score, score),
 				 errhint("Deploy the new model %lld with automl_deploy if you prefer it.",
 						 (long long) model_id)));
@@ -283,11 +295,45 @@ DeployIfBetter(int64 project_id, int64 model_id, MetricId metric, double score)
 	return true;
 }
 
+/*
+ * The deployed model's configuration, to be re-evaluated first when its
+ * algorithm is among those searched.  Returns the number of start
+ * configurations (0 or 1).
+ */
+static int
+ChampionStart(const TrainRequest *request, SearchOptions *options)
+{
+	DeployedModel current;
+	int64		project_id = CatalogProjectId(request->project);
+	const ModelFamily *family;
+	double	   *config;
+
+	if (request->fixed || project_id == 0 || !CatalogDeployedModel(project_id, &current))
+		return 0;
+	family = FamilyByName(current.algorithm);
+	for (int f = 0; f < options->n_families; f++)
+	{
+		if (options->families[f] != family)
+			continue;
+		config = palloc0(sizeof(double) * AUTOML_MAX_PARAMS);
+		FamilyConfigFromJson(family, current.hyperparameters, config, true);
+		options->start_families = palloc(sizeof(ModelFamily *));
+		options->start_families[0] = family;
+		options->start_configs = config;
+		ereport(NOTICE,
+				(errmsg("automl: re-evaluating the deployed model %lld (%s) on the same folds first",
+						(long long) current.model_id, family->name)));
+		return 1;
+	}
+	return 0;
+}
+
 /* Everything after the search: refit, store, deploy. */
 static void
 FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 		  const TrainData *data, const Resampling *resampling,
-		  const SearchResult *result, MetricId metric, TrainOutcome *outcome)
+		  const SearchResult *result, MetricId metric, int champion,
+		  TrainOutcome *outcome)
 {
 	const Trial *best = &result->trials[result->best];
 	AutomlModel *model = RefitBest(plan, data, best, request->seed);
@@ -316,17 +362,24 @@ FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 						   result->trials[0].score, metrics.data,
 						   ImportanceToJson(model, plan->n_features),
 						   AUTOML_MODEL_FORMAT_VERSION, ModelSerialize(model));
-	outcome->deployed = DeployIfBetter(project_id, outcome->model_id, metric, best->score);
+	outcome->deployed = DeployIfBetter(project_id, outcome->model_id, metric, result, champion);
 	outcome->algorithm = pstrdup(best->family->name);
 	outcome->score = best->score;
 	outcome->baseline_score = result->trials[0].score;
 	outcome->trials = result->n_trials;
+	outcome->finished = 0;
+	for (int t = 1; t < result->n_trials; t++)
+		outcome->finished += result->trials[t].status == TRIAL_OK;
 }
 
 static void
 ReportChoice(const TrainOutcome *outcome)
 {
-	if (strcmp(outcome->algorithm, baseline_family.name) == 0)
+	if (outcome->finished == 0)
+		ereport(NOTICE,
+				(errmsg("automl: no algorithm finished within the budget, the baseline is chosen"),
+				 errhint("Raise time_budget or max_trials.")));
+	else if (strcmp(outcome->algorithm, baseline_family.name) == 0)
 		ereport(NOTICE,
 				(errmsg("automl: no algorithm beat the baseline"),
 				 errhint("Check that the features relate to the target, or raise time_budget and max_trials.")));
@@ -377,8 +430,9 @@ ClassWeights(const TrainData *data, MetricId metric)
 /* Load, check and preprocess: everything before the search. */
 static PrepPlan *
 PrepareData(const TrainRequest *request, pg_prng_state *prng, LoadedTable **table_out,
-			TrainData *data, Resampling **resampling, MetricId *metric)
+			TrainData *data, Resampling **resampling, SearchOptions *options)
 {
+	MetricId   *metric = &options->metric;
 	LoadedTable *table;
 	PrepPlan   *plan;
 	PrepColumnOptions *column_options;
@@ -389,7 +443,10 @@ PrepareData(const TrainRequest *request, pg_prng_state *prng, LoadedTable **tabl
 	data->task = InferTask(request, table);
 	ValidateTarget(request, table, data->task);
 	*metric = MetricByName(request->metric, data->task);
-	CatalogCheckProject(request->project, request->target, TaskKindName(data->task));
+	options->families = palloc(sizeof(ModelFamily *) * automl_n_families);
+	options->n_families = ChooseFamilies(request, data->task, options->families);
+	CatalogCheckProject(request->project, table->relation, request->target,
+						TaskKindName(data->task));
 	column_options = PrepParseOptions(request->options, table);
 
 	/* the target and its folds come first: target encoding is out of fold */
@@ -423,9 +480,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	SearchResult *result;
 
 	pg_prng_seed(&prng, (uint64) request->seed);
-	plan = PrepareData(request, &prng, &table, &data, &resampling, &options.metric);
-	options.families = palloc(sizeof(ModelFamily *) * automl_n_families);
-	options.n_families = ChooseFamilies(request, data.task, options.families);
+	plan = PrepareData(request, &prng, &table, &data, &resampling, &options);
 	ereport(NOTICE,
 			(errmsg("automl: %s of \"%s\"%s, metric %s, %s",
 					TaskKindName(data.task), request->target,
@@ -438,13 +493,15 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	options.deadline = start + request->time_budget;
 	options.seed = (uint64) request->seed;
 	options.fixed_config = request->fixed ? request->fixed_config : NULL;
+	options.n_start = ChampionStart(request, &options);
 	result = SearchRun(&data, resampling, &options);
 	ReportFamilies(result, &options);
 
 	outcome->project = request->project;
 	outcome->task = data.task;
 	outcome->metric = MetricGetInfo(options.metric)->name;
-	FinishRun(request, plan, table, &data, resampling, result, options.metric, outcome);
+	FinishRun(request, plan, table, &data, resampling, result, options.metric,
+			  options.n_start > 0 ? 1 : -1, outcome);
 	ReportChoice(outcome);
 	outcome->seconds = AutomlNow() - start;
 }

@@ -31,11 +31,13 @@
 
 PG_FUNCTION_INFO_V1(automl_predict);
 PG_FUNCTION_INFO_V1(automl_predict_proba);
+PG_FUNCTION_INFO_V1(automl_predict_value);
 
 typedef struct CachedModel
 {
 	char	   *project;
 	int64		model_id;
+	TimestampTz created;		/* model ids restart when the extension is recreated */
 	TimestampTz validated_at;	/* statement start of the last catalog check */
 	MemoryContext context;		/* holds model and mapping */
 	AutomlModel *model;
@@ -75,6 +77,7 @@ ReloadModel(CachedModel *entry)
 	entry->context = context;
 	entry->model = model;
 	entry->model_id = deployed->model_id;
+	entry->created = deployed->created;
 	entry->row_type = InvalidOid;
 	entry->attnums = NULL;
 }
@@ -87,14 +90,16 @@ GetModel(const char *project)
 	TimestampTz statement_start = GetCurrentStatementStartTimestamp();
 	bool		project_exists;
 	int64		deployed_id;
+	TimestampTz created;
 
 	if (entry && entry->validated_at == statement_start)
 		return entry;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	deployed_id = CatalogDeployedModelId(project, &project_exists);
-	if (entry == NULL || entry->model_id != deployed_id || !project_exists)
+	deployed_id = CatalogDeployedModelId(project, &project_exists, &created);
+	if (entry == NULL || entry->model_id != deployed_id || entry->created != created ||
+		!project_exists)
 	{
 		if (entry == NULL)
 		{
@@ -170,8 +175,8 @@ BuildMapping(CachedModel *entry, TupleDesc tupdesc)
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("column \"%s\" is missing from the row", pc->name),
 					 errdetail("Project \"%s\" was trained with this column.", entry->project),
-					 errhint("Pass a row that has the column, e.g. SELECT ..., NULL AS \"%s\".",
-							 pc->name)));
+					 errhint("Pass a row that has the column, for example SELECT ..., NULL::%s AS \"%s\".",
+							 format_type_be(pc->typid), pc->name)));
 		if (!LoadColumnKind(TupleDescAttr(tupdesc, attnums[i] - 1)->atttypid, &kind) ||
 			KindGroup(kind) != KindGroup(pc->kind))
 			RejectColumnType(entry->project, pc,
@@ -274,4 +279,19 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+Datum
+automl_predict_value(PG_FUNCTION_ARGS)
+{
+	CachedModel *entry;
+	double	   *out = PredictRow(fcinfo, &entry);
+
+	if (entry->model->plan->task != TASK_REGRESSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("project \"%s\" is a classification, it has no predicted value",
+						entry->project),
+				 errhint("Use automl_predict for its label or automl_predict_proba for probabilities.")));
+	PG_RETURN_FLOAT8(out[0]);
 }

@@ -95,6 +95,9 @@ FitPart(PrepColumn *pc, int part, double *present, int n_present, int n_rows)
 	double		sumsq = 0.0;
 	double		low;
 	double		high;
+	double		magnitude;
+	double		mean;
+	double		sd;
 	double		fill;
 
 	qsort(present, n_present, sizeof(double), CompareDoubles);
@@ -106,30 +109,36 @@ FitPart(PrepColumn *pc, int part, double *present, int n_present, int n_rows)
 	else
 	{
 		for (int i = 0; i < n_present; i++)
-			sum += present[i];
-		fill = sum / n_present;
+			sum += present[i] / n_present;
+		fill = sum;
 		sum = 0.0;
 	}
 	pc->fill[part] = fill;
 
-	/* moments after imputation: missing rows count as the fill value */
-	for (int i = 0; i < n_present; i++)
-	{
-		sum += present[i];
-		sumsq += present[i] * present[i];
-	}
-	sum += fill * (n_rows - n_present);
-	sumsq += fill * fill * (n_rows - n_present);
+	/*
+	 * Moments after imputation, missing rows counting as the fill value.  The
+	 * values are divided by the largest magnitude first, so squares of large
+	 * values cannot overflow.
+	 */
 	low = n_present ? Min(present[0], fill) : fill;
 	high = n_present ? Max(present[n_present - 1], fill) : fill;
+	magnitude = Max(fabs(low), fabs(high));
+	if (magnitude == 0.0 || !isfinite(magnitude))
+		magnitude = 1.0;
+	for (int i = 0; i < n_present; i++)
+		sum += present[i] / magnitude;
+	sum += fill / magnitude * (n_rows - n_present);
+	mean = sum / n_rows;
+	for (int i = 0; i < n_present; i++)
+		sumsq += (present[i] / magnitude - mean) * (present[i] / magnitude - mean);
+	sumsq += (fill / magnitude - mean) * (fill / magnitude - mean) * (n_rows - n_present);
+	mean *= magnitude;
+	sd = sqrt(sumsq / n_rows) * magnitude;
 
 	pc->shift[part] = 0.0;
 	pc->divisor[part] = 1.0;
 	if (pc->scale == SCALE_STANDARD)
 	{
-		double		mean = sum / n_rows;
-		double		sd = sqrt(Max(sumsq / n_rows - mean * mean, 0.0));
-
 		pc->shift[part] = mean;
 		pc->divisor[part] = sd > 1e-12 * Max(fabs(mean), 1.0) ? sd : 1.0;
 	}

@@ -5,6 +5,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -176,7 +178,14 @@ AppendColumnJson(StringInfo buf, const PrepColumn *pc)
 		appendStringInfo(buf, ", \"impute\": \"%s\", \"scale\": \"%s\", \"fill\": [",
 						 impute_names[pc->impute], scale_names[pc->scale]);
 		for (int k = 0; k < pc->n_parts; k++)
-			appendStringInfo(buf, "%s%.10g", k ? ", " : "", pc->fill[k]);
+		{
+			if (k > 0)
+				appendStringInfoString(buf, ", ");
+			if (isfinite(pc->fill[k]))
+				appendStringInfo(buf, "%.10g", pc->fill[k]);
+			else
+				appendStringInfoString(buf, "null");
+		}
 		appendStringInfoChar(buf, ']');
 	}
 	if (KIND_HAS_LEVELS(pc->kind))

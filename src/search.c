@@ -82,19 +82,31 @@ static void
 ProposeTrial(Trial *trial, int t, const SearchOptions *options,
 			 pg_prng_state *prng)
 {
+	int			defaults_end = options->n_start + options->n_families;
+
 	if (t == 0)
 		trial->family = &baseline_family;
-	else if (t <= options->n_families)
-		trial->family = options->families[t - 1];
-	else
-		trial->family = options->families[pg_prng_uint64_range(prng, 0, options->n_families - 1)];
-
-	if (options->fixed_config)
+	else if (t <= options->n_start)
+	{
+		trial->family = options->start_families[t - 1];
+		memcpy(trial->config, options->start_configs + (Size) (t - 1) * AUTOML_MAX_PARAMS,
+			   sizeof(trial->config));
+	}
+	else if (options->fixed_config)
+	{
+		trial->family = options->families[0];
 		memcpy(trial->config, options->fixed_config, sizeof(trial->config));
-	else if (t <= options->n_families)
+	}
+	else if (t <= defaults_end)
+	{
+		trial->family = options->families[t - options->n_start - 1];
 		FamilyDefaultConfig(trial->family, trial->config);
+	}
 	else
+	{
+		trial->family = options->families[pg_prng_uint64_range(prng, 0, options->n_families - 1)];
 		FamilySampleConfig(trial->family, prng, trial->config);
+	}
 }
 
 static void
@@ -112,7 +124,8 @@ SearchRun(const TrainData *data, const Resampling *resampling,
 		  const SearchOptions *options)
 {
 	SearchResult *result = palloc0(sizeof(SearchResult));
-	int			max_trials = options->fixed_config ? 2 : Max(options->max_trials, 1);
+	int			max_trials = options->fixed_config ? 2 + options->n_start
+		: Max(options->max_trials, 1);
 	pg_prng_state prng;
 
 	pg_prng_seed(&prng, options->seed);

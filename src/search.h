@@ -17,6 +17,11 @@ typedef struct SearchOptions
 	uint64		seed;
 	MetricId	metric;
 	const double *fixed_config; /* evaluate only this config of families[0] */
+
+	/* configurations evaluated right after the baseline, in order */
+	int			n_start;
+	const ModelFamily **start_families;
+	const double *start_configs;	/* n_start x AUTOML_MAX_PARAMS */
 } SearchOptions;
 
 typedef enum TrialStatus
@@ -45,9 +50,9 @@ typedef struct SearchResult
 } SearchResult;
 
 /*
- * Run the search: the baseline first, then each family's default
- * configuration, then random configurations of randomly chosen families,
- * until max_trials or the deadline.
+ * Run the search: the baseline first, then the start configurations, then
+ * each family's default configuration, then random configurations of
+ * randomly chosen families, until max_trials or the deadline.
  */
 extern SearchResult *SearchRun(const TrainData *data, const Resampling *resampling,
 							   const SearchOptions *options);

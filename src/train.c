@@ -17,9 +17,11 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "catalog.h"
+#include "evaluate.h"
 #include "family.h"
 #include "metafeatures.h"
 #include "model.h"
@@ -27,9 +29,19 @@
 #include "search.h"
 #include "train.h"
 
+static void
+RejectEmpty(const char *value, const char *name, const char *expected)
+{
+	if (value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", name),
+				 errhint("Pass %s.", expected)));
+}
+
 /* Text elements of a text[] argument as a List of char *, NIL for NULL. */
 static List *
-TextArrayToList(FunctionCallInfo fcinfo, int argno)
+TextArrayToList(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	ArrayType  *array;
 	Datum	   *elems;
@@ -42,8 +54,15 @@ TextArrayToList(FunctionCallInfo fcinfo, int argno)
 	array = PG_GETARG_ARRAYTYPE_P(argno);
 	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
-		if (!nulls[i])
-			result = lappend(result, TextDatumGetCString(elems[i]));
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL", name),
+					 errdetail("Element %d is NULL.", i + 1),
+					 errhint("Remove the NULL from %s.", name)));
+		result = lappend(result, TextDatumGetCString(elems[i]));
+	}
 	return result;
 }
 
@@ -72,7 +91,7 @@ ParseFixedConfig(TrainRequest *request, const char *json)
 	family = FamilyByName(linitial(request->algorithms));
 	if (family == NULL)
 		return;					/* reported with the other algorithm names */
-	FamilyConfigFromJson(family, json, request->fixed_config);
+	FamilyConfigFromJson(family, json, request->fixed_config, false);
 	request->fixed = true;
 }
 
@@ -85,14 +104,13 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 	RequireArgument(fcinfo, 1, "target");
 	request->relation = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	request->target = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	request->project = PG_ARGISNULL(2) ? request->relation
-		: text_to_cstring(PG_GETARG_TEXT_PP(2));
+	request->project = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	request->task = PG_ARGISNULL(3) ? "auto" : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	request->time_budget = PG_ARGISNULL(4) ? 60.0 : PG_GETARG_FLOAT8(4);
 	request->metric = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
 	request->seed = PG_ARGISNULL(6) ? 42 : PG_GETARG_INT32(6);
-	request->algorithms = TextArrayToList(fcinfo, 7);
-	request->exclude = TextArrayToList(fcinfo, 8);
+	request->algorithms = TextArrayToList(fcinfo, 7, "algorithms");
+	request->exclude = TextArrayToList(fcinfo, 8, "exclude");
 	request->max_trials = PG_ARGISNULL(9) ? 50 : PG_GETARG_INT32(9);
 	request->options = PG_ARGISNULL(11) ? NULL
 		: JsonbToCString(NULL, &PG_GETARG_JSONB_P(11)->root, VARSIZE(PG_GETARG_JSONB_P(11)));
@@ -100,6 +118,21 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 		ParseFixedConfig(request, JsonbToCString(NULL, &PG_GETARG_JSONB_P(10)->root,
 												 VARSIZE(PG_GETARG_JSONB_P(10))));
 
+	RejectEmpty(request->relation, "relation", "the name of a table or view");
+	if (request->project)
+		RejectEmpty(request->project, "project", "a name, or omit it to use the relation's name");
+	if (request->metric && !MetricKnown(request->metric))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown metric \"%s\"", request->metric),
+				 errhint("Metrics are %s, or omit metric for the task's default.",
+						 MetricNameList())));
+	if (!PG_ARGISNULL(7) && request->algorithms == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("algorithms must name at least one algorithm"),
+				 errhint("Omit algorithms to search all of them, or name some of: %s.",
+						 FamilyNameList())));
 	if (strcmp(request->task, "auto") != 0 &&
 		strcmp(request->task, "classification") != 0 &&
 		strcmp(request->task, "regression") != 0)
@@ -145,6 +178,8 @@ automl_train(PG_FUNCTION_ARGS)
 		elog(ERROR, "automl_train must return a record");
 	ParseArguments(fcinfo, &request);
 	request.relid = LoadResolveRelation(request.relation);
+	if (request.project == NULL)
+		request.project = get_rel_name(request.relid);
 
 	train_context = AllocSetContextCreate(caller_context, "automl train",
 										  ALLOCSET_DEFAULT_SIZES);

@@ -40,6 +40,7 @@ typedef struct TrainOutcome
 	double		score;
 	double		baseline_score;
 	int			trials;
+	int			finished;		/* trials other than the baseline that finished */
 	double		seconds;
 	int64		model_id;
 	bool		deployed;
