@@ -22,6 +22,7 @@ const ModelFamily *const automl_families[] = {
 	&logistic_family,
 	&tree_family,
 	&knn_family,
+	&naive_bayes_family,
 };
 
 const int	automl_n_families = lengthof(automl_families);
