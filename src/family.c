@@ -21,6 +21,8 @@ const ModelFamily *const automl_families[] = {
 	&linear_family,
 	&logistic_family,
 	&tree_family,
+	&knn_family,
+	&naive_bayes_family,
 };
 
 const int	automl_n_families = lengthof(automl_families);

@@ -135,5 +135,7 @@ extern const ModelFamily baseline_family;
 extern const ModelFamily linear_family;
 extern const ModelFamily logistic_family;
 extern const ModelFamily tree_family;
+extern const ModelFamily knn_family;
+extern const ModelFamily naive_bayes_family;
 
 #endif							/* AUTOML_FAMILY_H */
