@@ -47,6 +47,23 @@ SELECT * FROM automl_train('titanic', 'survived', max_trials => 0);
 SELECT * FROM automl_train(NULL, 'survived');
 -- a project name reused for another target
 SELECT * FROM automl_train('titanic', 'pclass', project => 'titanic', task => 'regression');
+-- empty names and arrays, NULL elements
+SELECT * FROM automl_train('', 'y');
+SELECT * FROM automl_train('titanic', 'survived', project => '');
+SELECT * FROM automl_train('titanic', 'survived', algorithms => ARRAY[]::text[]);
+SELECT * FROM automl_train('titanic', 'survived', algorithms => ARRAY['tree', NULL]);
+SELECT * FROM automl_train('titanic', 'survived', metric => 'precision');
+-- excluding the target, or every feature
+SELECT * FROM automl_train('iris', 'species', exclude => ARRAY['species']);
+SELECT * FROM automl_train('iris', 'species',
+						   exclude => ARRAY['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+-- the same project name on another relation
+CREATE VIEW titanic_copy AS SELECT * FROM titanic;
+SELECT * FROM automl_train('titanic_copy', 'survived', project => 'titanic');
+-- a date target
+CREATE TABLE dated (x float8, d date);
+INSERT INTO dated VALUES (1, '2024-01-01'), (2, '2024-02-01');
+SELECT * FROM automl_train('dated', 'd');
 -- unknown project at prediction
 SELECT automl_predict('missing', t) FROM titanic t LIMIT 1;
 

@@ -1,6 +1,6 @@
 -- Past automl.memory_limit the loader keeps a seeded reservoir sample.
 CREATE TABLE wide AS
-SELECT g AS a, (g * 7919) % 1000 AS b, (g % 5)::float8 AS c, ((g * 7919) % 1000 > 500) AS y
+SELECT g AS a, (g * 7919) % 1000 AS b, (g % 5)::float8 AS c, (((g * 7919) % 1000 > 500) <> (g % 10 = 0)) AS y
 FROM generate_series(1, 60000) g;
 SET automl.memory_limit = '16MB';
 SELECT project_name, algorithm <> 'baseline' AS learned, trials

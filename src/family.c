@@ -104,6 +104,8 @@ FamilyConfigToJson(const ModelFamily *family, const double *config)
 		appendStringInfoString(&buf, ": ");
 		if (spec->kind == PARAM_CHOICE)
 			escape_json(&buf, spec->choices[(int) config[i]]);
+		else if (!isfinite(config[i]))
+			appendStringInfoString(&buf, "null");
 		else if (spec->kind == PARAM_INT)
 			appendStringInfo(&buf, "%d", (int) config[i]);
 		else

@@ -16,8 +16,10 @@ typedef struct BaselineModel
 } BaselineModel;
 
 /*
- * For classification the prediction is the weighted class frequencies, so
- * the majority class wins and log loss stays finite.
+ * For classification the prediction is the class frequencies, so the
+ * majority class wins and log loss stays finite.  Row weights are ignored:
+ * balanced class weights would make every class equally frequent and the
+ * baseline an arbitrary class instead of the majority.
  */
 static void *
 BaselineFit(const TrainData *data, const double *config, const FitControl *control)
@@ -31,7 +33,7 @@ BaselineFit(const TrainData *data, const double *config, const FitControl *contr
 
 	for (int i = 0; i < data->n_rows; i++)
 	{
-		double		w = data->weights ? data->weights[i] : 1.0;
+		double		w = 1.0;
 
 		if (data->task == TASK_CLASSIFICATION)
 			model->values[(int) data->y[i]] += w;

@@ -193,7 +193,8 @@ NumericToDouble(Datum value, const char *column)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("value of column \"%s\" is out of range for double precision", column),
-				 errdetail("The value is %s.",
+				 errdetail("The value has %zu digits: %.20s...",
+						   strlen(DatumGetCString(DirectFunctionCall1(numeric_out, value))),
 						   DatumGetCString(DirectFunctionCall1(numeric_out, value))),
 				 errhint("Scale the column in a view, for example \"%s\" / 1e300.", column)));
 	return result;

@@ -79,6 +79,31 @@ CheckHeader(const char *data, Size size)
 				 errhint("Retrain the project with automl_train.")));
 }
 
+/* Reject stored hyperparameters outside the family's valid values. */
+static void
+CheckConfig(const ModelFamily *family, const double *config)
+{
+	for (int i = 0; i < family->n_params; i++)
+	{
+		const ParamSpec *spec = &family->params[i];
+		double		low = spec->min_value != spec->max_value ? spec->min_value : spec->low;
+		double		high = spec->min_value != spec->max_value ? spec->max_value : spec->high;
+
+		if (spec->kind == PARAM_CHOICE)
+		{
+			low = 0;
+			high = spec->n_choices - 1;
+		}
+		if (!(config[i] >= low && config[i] <= high))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("automl model binary is corrupted"),
+					 errdetail("Hyperparameter \"%s\" of %s is %g, expected a value from %g to %g.",
+							   spec->name, family->name, config[i], low, high),
+					 errhint("Retrain the project with automl_train.")));
+	}
+}
+
 AutomlModel *
 ModelDeserialize(const bytea *binary)
 {
@@ -99,6 +124,7 @@ ModelDeserialize(const bytea *binary)
 				 errmsg("automl model uses unknown algorithm \"%s\"", family_name),
 				 errhint("Retrain the project with automl_train.")));
 	SerialGetFloat64Array(&reader, model->config, model->family->n_params);
+	CheckConfig(model->family, model->config);
 	model->state = model->family->deserialize(&reader);
 	if (reader.offset != reader.length)
 		ereport(ERROR,

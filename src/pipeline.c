@@ -146,7 +146,7 @@ ReportLoad(const LoadedTable *table)
 				 errhint("Raise automl.memory_limit to train on every row.")));
 }
 
-/* NOTICE each family's best score and trial count. */
+/* NOTICE each searched family's best score and trial count. */
 static void
 ReportFamilies(const SearchResult *result, const SearchOptions *options)
 {
@@ -169,14 +169,17 @@ ReportFamilies(const SearchResult *result, const SearchOptions *options)
 			if (trial->status == TRIAL_OK && MetricBetter(options->metric, trial->score, best))
 				best = trial->score;
 		}
-		appendStringInfo(&buf, "%s%s ", f ? ", " : "", family->name);
+		if (count == 0)
+			continue;
+		appendStringInfo(&buf, "%s%s ", buf.len ? ", " : "", family->name);
 		if (isnan(best))
 			appendStringInfoString(&buf, "none finished");
 		else
 			appendStringInfo(&buf, "%.4f", best);
 		appendStringInfo(&buf, " (%d %s)", count, count == 1 ? "trial" : "trials");
 	}
-	ereport(NOTICE, (errmsg("automl: best per algorithm: %s", buf.data)));
+	if (buf.len > 0)
+		ereport(NOTICE, (errmsg("automl: best per algorithm: %s", buf.data)));
 	pfree(buf.data);
 }
 

@@ -8,8 +8,9 @@
  *	id-like: a text or uuid column whose distinct values cover at least
  *		ID_LIKE_SHARE of its non-NULL rows, or an integer column of distinct
  *		values that increase with the row order or fill a contiguous range;
- *	duplicate: a one-to-one recoding of an earlier kept column (equal values,
- *		renamed levels or a bijective transform), NULL counting as a value;
+ *	duplicate: a restatement of an earlier kept column, NULL counting as a
+ *		value: for two numeric columns a monotone transform, otherwise a
+ *		one-to-one recoding (renamed levels) of a column that repeats values;
  *	leaking the target: a column that alone predicts the target almost
  *		perfectly.  Its score is a two-fold cross-validated lookup: rows are
  *		grouped by level (numbers by up to LEAK_BINS quantile bins), each
@@ -188,6 +189,43 @@ IsBijection(const ColumnCodes *a, const ColumnCodes *b, int n_rows)
 	return result;
 }
 
+/* True when the value ranks of a and b agree row by row, or are reversed. */
+static bool
+IsMonotone(const ColumnCodes *a, const ColumnCodes *b, int n_rows)
+{
+	bool		same = true;
+	bool		reversed = true;
+
+	if (a->n_codes != b->n_codes)
+		return false;
+	for (int r = 0; r < n_rows && (same || reversed); r++)
+	{
+		bool		a_null = a->codes[r] == a->n_distinct;
+		bool		b_null = b->codes[r] == b->n_distinct;
+
+		if (a_null != b_null)
+			return false;
+		same &= a->codes[r] == b->codes[r];
+		reversed &= a_null || a->codes[r] == a->n_distinct - 1 - b->codes[r];
+	}
+	return same || reversed;
+}
+
+/*
+ * True when b restates a.  Two numeric columns must be monotone transforms
+ * of each other, since any two columns of unique values are one-to-one.
+ * Otherwise a one-to-one recoding counts when the columns repeat values
+ * (at most half as many distinct values as rows).
+ */
+static bool
+IsDuplicate(const LoadedColumn *ca, const ColumnCodes *a, const LoadedColumn *cb,
+			const ColumnCodes *b, int n_rows)
+{
+	if (!KIND_HAS_LEVELS(ca->kind) && !KIND_HAS_LEVELS(cb->kind))
+		return IsMonotone(a, b, n_rows);
+	return a->n_distinct <= n_rows / 2 && IsBijection(a, b, n_rows);
+}
+
 /*
  * Group codes for the leak score: levels as they are, numbers with many
  * distinct values merged into up to LEAK_BINS bins of consecutive ranks.
@@ -327,7 +365,8 @@ DropReason(PrepPlan *plan, const LoadedTable *table, ColumnCodes **codes, int i,
 	if ((reason = IdLikeReason(column, codes[i], table->n_rows)) != NULL)
 		return reason;
 	for (int j = 0; j < i; j++)
-		if (!plan->columns[j].dropped && IsBijection(codes[j], codes[i], table->n_rows))
+		if (!plan->columns[j].dropped &&
+			IsDuplicate(&table->columns[j], codes[j], column, codes[i], table->n_rows))
 			return psprintf("duplicate of \"%s\"", plan->columns[j].name);
 	if (table->n_rows >= LEAK_MIN_ROWS &&
 		(reason = LeakReason(plan, codes[i], y, half, table->n_rows)) != NULL)

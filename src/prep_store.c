@@ -245,9 +245,16 @@ PrepReport(const PrepPlan *plan)
 		AppendIf(&buf, &plan->columns[i], plan->columns[i].encode == ENCODE_ONEHOT);
 	NoticeList(&buf, "one-hot encoded");
 	for (int i = 0; i < plan->n_columns; i++)
-		AppendIf(&buf, &plan->columns[i], (plan->columns[i].encode & ENCODE_TARGET) != 0);
+		AppendIf(&buf, &plan->columns[i],
+				 plan->columns[i].encode == (ENCODE_ONEHOT | ENCODE_FREQUENCY | ENCODE_TARGET));
 	NoticeList(&buf, psprintf("many levels, top %d one-hot plus frequency and out-of-fold target encoding",
 							  automl_max_onehot_levels));
+	for (int i = 0; i < plan->n_columns; i++)
+		AppendIf(&buf, &plan->columns[i], plan->columns[i].encode == ENCODE_FREQUENCY);
+	NoticeList(&buf, "frequency encoded by options");
+	for (int i = 0; i < plan->n_columns; i++)
+		AppendIf(&buf, &plan->columns[i], plan->columns[i].encode == ENCODE_TARGET);
+	NoticeList(&buf, "out-of-fold target encoded by options");
 	for (int i = 0; i < plan->n_columns; i++)
 		AppendIf(&buf, &plan->columns[i], plan->columns[i].kind == COLUMN_DATE ||
 				 plan->columns[i].kind == COLUMN_TIMESTAMP);
@@ -255,6 +262,7 @@ PrepReport(const PrepPlan *plan)
 	for (int i = 0; i < plan->n_columns; i++)
 		AppendIf(&buf, &plan->columns[i], plan->columns[i].indicator);
 	NoticeList(&buf, "missing values imputed, with indicators");
-	ereport(NOTICE, (errmsg("automl: %d features after preprocessing", plan->n_features)));
+	ereport(NOTICE, (errmsg("automl: %d %s after preprocessing", plan->n_features,
+							plan->n_features == 1 ? "feature" : "features")));
 	pfree(buf.data);
 }
