@@ -133,5 +133,6 @@ extern const ModelFamily baseline_family;
 extern const ModelFamily linear_family;
 extern const ModelFamily logistic_family;
 extern const ModelFamily tree_family;
+extern const ModelFamily mlp_family;
 
 #endif							/* AUTOML_FAMILY_H */
