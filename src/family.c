@@ -22,6 +22,7 @@ const ModelFamily *const automl_families[] = {
 	&logistic_family,
 	&tree_family,
 	&mlp_family,
+	&metric_knn_family,
 };
 
 const int	automl_n_families = lengthof(automl_families);

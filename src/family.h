@@ -134,5 +134,6 @@ extern const ModelFamily linear_family;
 extern const ModelFamily logistic_family;
 extern const ModelFamily tree_family;
 extern const ModelFamily mlp_family;
+extern const ModelFamily metric_knn_family;
 
 #endif							/* AUTOML_FAMILY_H */
