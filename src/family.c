@@ -23,6 +23,8 @@ const ModelFamily *const automl_families[] = {
 	&tree_family,
 	&knn_family,
 	&naive_bayes_family,
+	&mlp_family,
+	&metric_knn_family,
 };
 
 const int	automl_n_families = lengthof(automl_families);

@@ -137,5 +137,7 @@ extern const ModelFamily logistic_family;
 extern const ModelFamily tree_family;
 extern const ModelFamily knn_family;
 extern const ModelFamily naive_bayes_family;
+extern const ModelFamily mlp_family;
+extern const ModelFamily metric_knn_family;
 
 #endif							/* AUTOML_FAMILY_H */

@@ -7,6 +7,8 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "utils/memutils.h"
+
 #include "linalg.h"
 
 void
@@ -48,5 +50,33 @@ LinalgSolveSpd(int n, int nrhs, double *a, double *b)
 	lapack_int	info;
 
 	info = LAPACKE_dposv(LAPACK_COL_MAJOR, 'L', n, nrhs, a, n, b, n);
+	return info == 0;
+}
+
+/*
+ * The _work variant with a workspace query lets the workspace come from
+ * palloc, since the plain LAPACKE_dsyevd would malloc it.
+ */
+bool
+LinalgSymmetricEigen(int n, double *a, double *eigenvalues)
+{
+	double		work_size;
+	lapack_int	iwork_size;
+	double	   *work;
+	lapack_int *iwork;
+	lapack_int	info;
+
+	if (n <= 0)
+		return true;
+	info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'L', n, a, n, eigenvalues,
+							   &work_size, -1, &iwork_size, -1);
+	if (info != 0)
+		return false;
+	work = palloc_extended(sizeof(double) * Max((Size) work_size, 1), MCXT_ALLOC_HUGE);
+	iwork = palloc_extended(sizeof(lapack_int) * Max((Size) iwork_size, 1), MCXT_ALLOC_HUGE);
+	info = LAPACKE_dsyevd_work(LAPACK_COL_MAJOR, 'V', 'L', n, a, n, eigenvalues,
+							   work, (lapack_int) work_size, iwork, iwork_size);
+	pfree(work);
+	pfree(iwork);
 	return info == 0;
 }

@@ -33,4 +33,12 @@ extern void LinalgAxpy(int n, double alpha, const double *x, double *y);
  */
 extern bool LinalgSolveSpd(int n, int nrhs, double *a, double *b);
 
+/*
+ * Eigendecomposition of a symmetric n x n matrix A (LAPACK dsyevd).  A is
+ * overwritten by the orthonormal eigenvectors, one per column, and
+ * eigenvalues receives the eigenvalues in ascending order.  Returns false
+ * when the algorithm does not converge.
+ */
+extern bool LinalgSymmetricEigen(int n, double *a, double *eigenvalues);
+
 #endif							/* AUTOML_LINALG_H */
