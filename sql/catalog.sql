@@ -68,3 +68,16 @@ SELECT automl_predict('titanic_logistic', t) FROM titanic t LIMIT 1;
 UPDATE automl.models SET model = '\x00000000'::bytea || substring(model FROM 5)
 WHERE project_id = (SELECT id FROM automl.projects WHERE name = 'iris');
 SELECT automl_predict('iris', i) FROM iris i LIMIT 1;
+
+-- A retrain re-evaluates the deployed configuration on the new folds first
+-- and records the comparison as the deployment reason.
+SET client_min_messages = warning;
+SELECT deployed FROM automl_train('iris', 'species', project => 'iris_retrain',
+	algorithms => ARRAY['logistic', 'tree'], seed => 4, max_trials => 4);
+RESET client_min_messages;
+SELECT algorithm, deployed FROM automl_train('iris', 'species', project => 'iris_retrain',
+	algorithms => ARRAY['logistic', 'tree'], seed => 5, max_trials => 4);
+SELECT trial_number, algorithm, status
+FROM automl.leaderboard WHERE project = 'iris_retrain' ORDER BY trial_number LIMIT 2;
+SELECT reason LIKE '%deployed configuration of model % on the same folds' AS compared_on_same_folds
+FROM automl.deployed_models WHERE project = 'iris_retrain';
