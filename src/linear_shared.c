@@ -105,3 +105,13 @@ LinearDeadlinePassed(const FitControl *control)
 	return control != NULL && control->deadline > 0 &&
 		AutomlNow() > control->deadline;
 }
+
+/* Append a number as JSON: up to 12 significant digits, null if not finite. */
+void
+LinearAppendNumber(StringInfo buf, double value)
+{
+	if (isfinite(value))
+		appendStringInfo(buf, "%.12g", value);
+	else
+		appendStringInfoString(buf, "null");
+}

@@ -41,4 +41,7 @@ extern void LinearCheckModelColumns(const char *family, int model_cols, int n_co
 /* True when control sets a deadline and it has passed. */
 extern bool LinearDeadlinePassed(const FitControl *control);
 
+/* Append a number as JSON: up to 12 significant digits, null if not finite. */
+extern void LinearAppendNumber(StringInfo buf, double value);
+
 #endif							/* AUTOML_LINEAR_SHARED_H */
