@@ -1,10 +1,29 @@
 /*
  * family_logistic.c
- *		Classification: multinomial logistic regression fit by L-BFGS.
+ *		Classification: multinomial logistic regression with an L2 penalty,
+ *		fit by L-BFGS, or an L1 penalty, fit by OWL-QN.
  *
- * The family expects the scaled inputs that TrainData (family.h) promises,
- * so one L2 penalty strength treats all coefficients alike and the absolute
- * coefficients serve as importances.  Intercepts are never penalised.
+ * Model: P(class k | x) = softmax(x W + b)_k with W n_cols x K and
+ * intercepts b.  The family expects the scaled inputs that TrainData
+ * (family.h) promises, so one penalty strength treats all coefficients
+ * alike and the absolute coefficients serve as importances.  Intercepts
+ * are never penalised.
+ *
+ * Objective, with w_i the row weights after class weighting and
+ * S = sum_i w_i:
+ *	"l2":	-(1/S) sum_i w_i log softmax(x_i W + b)_{y_i} + ||W||^2 / (2 C S)
+ *	"l1":	-(1/S) sum_i w_i log softmax(x_i W + b)_{y_i} + ||W||_1 / (C S)
+ * where ||W||_1 sums |W_jk| over all entries.  Multiplying by C S gives
+ * C sum_i w_i loss_i + ||W||^2 / 2 (or + ||W||_1), the scikit-learn
+ * LogisticRegression objective, so C has the same meaning: larger C,
+ * weaker penalty.  "balanced" class weights multiply w_i by
+ * S / (K S_class(y_i)) for both penalties.
+ *
+ * Solvers: L-BFGS for the smooth L2 objective (Nocedal & Wright, "Numerical
+ * Optimization", 2nd ed., chapters 3 and 7), and its orthant-wise variant
+ * OWL-QN for the L1 objective (Andrew & Gao, "Scalable Training of
+ * L1-Regularized Log-Linear Models", ICML 2007).  Both run in
+ * LbfgsMinimize, which gives the stopping rule.
  */
 #include "postgres.h"
 
@@ -21,6 +40,10 @@
 /* Index of each hyperparameter in the config vector. */
 #define LOGISTIC_PARAM_C			0
 #define LOGISTIC_PARAM_CLASS_WEIGHT 1
+#define LOGISTIC_PARAM_PENALTY		2
+
+#define LOGISTIC_PENALTY_L2			0
+#define LOGISTIC_PENALTY_L1			1
 
 #define CLASS_WEIGHT_NONE			0
 #define CLASS_WEIGHT_BALANCED		1
@@ -43,11 +66,14 @@ typedef struct LogisticModel
 	int			n_classes;
 	double	   *coef;			/* n_cols x n_classes, column-major */
 	double	   *intercept;		/* n_classes values */
+	int			penalty;		/* LOGISTIC_PENALTY_L2 or LOGISTIC_PENALTY_L1 */
+	int			iterations;		/* L-BFGS or OWL-QN iterations */
 } LogisticModel;
 
 /*
  * Training state of a logistic regression.  row_weight is normalised to sum
- * to 1, and penalty is the coefficient lambda of (lambda / 2) * ||W||^2.
+ * to 1, and penalty is the coefficient lambda of (lambda / 2) * ||W||^2
+ * (0 when the L1 penalty replaces it).
  */
 typedef struct LogisticProblem
 {
@@ -68,6 +94,20 @@ typedef struct LogisticProblem
 typedef double (*LbfgsObjective) (void *arg, const double *x, double *gradient);
 
 /*
+ * What LbfgsMinimize minimises: the smooth objective over dim variables
+ * plus l1 * sum_{i < n_penalised} |x_i| (none when l1 = 0).
+ */
+typedef struct LbfgsProblem
+{
+	LbfgsObjective objective;
+	void	   *arg;
+	int			dim;
+	double		l1;
+	int			n_penalised;
+	const FitControl *control;
+} LbfgsProblem;
+
+/*
  * L-BFGS memory: the last n_pairs curvature pairs (s, y) live in slots
  * newest, newest - 1, ... of the circular arrays s and y (dim values a slot).
  */
@@ -84,10 +124,14 @@ typedef struct LbfgsState
 
 static const char *const class_weight_choices[] = {"none", "balanced"};
 
+static const char *const logistic_penalty_choices[] = {"l2", "l1"};
+
 static const ParamSpec logistic_params[] = {
 	{"C", PARAM_LOG_REAL, 1e-3, 1e3, 1.0, NULL, 0},
 	{"class_weight", PARAM_CHOICE, 0, 1, CLASS_WEIGHT_NONE,
 	class_weight_choices, lengthof(class_weight_choices)},
+	{"penalty", PARAM_CHOICE, 0, 1, LOGISTIC_PENALTY_L2,
+	logistic_penalty_choices, lengthof(logistic_penalty_choices)},
 };
 
 
@@ -175,26 +219,121 @@ LbfgsDirection(LbfgsState *state, const double *gradient, double *direction)
 }
 
 /*
+ * Return the objective including the L1 term:
+ *		F(x) = f(x) + lambda sum_{i < n_penalised} |x_i|
+ * writing the gradient of the smooth part f to gradient.
+ */
+static double
+LbfgsEvaluate(const LbfgsProblem *problem, const double *x, double *gradient)
+{
+	double		value = problem->objective(problem->arg, x, gradient);
+	double		norm = 0.0;
+
+	if (problem->l1 == 0.0)
+		return value;
+	for (int i = 0; i < problem->n_penalised; i++)
+		norm += fabs(x[i]);
+	return value + problem->l1 * norm;
+}
+
+/*
+ * Write the pseudo-gradient of F at x to pg (Andrew & Gao, 2007): the
+ * gradient for unpenalised coordinates; g_i + lambda sign(x_i) where
+ * x_i != 0; and at x_i = 0 the one-sided derivative that points downhill,
+ * or 0 when |g_i| <= lambda and neither side descends.  Without an L1 term
+ * pg is the gradient.
+ */
+static void
+LbfgsPseudoGradient(const LbfgsProblem *problem, const double *x,
+					const double *g, double *pg)
+{
+	double		lambda = problem->l1;
+
+	memcpy(pg, g, sizeof(double) * problem->dim);
+	if (lambda == 0.0)
+		return;
+	for (int i = 0; i < problem->n_penalised; i++)
+	{
+		if (x[i] > 0.0)
+			pg[i] = g[i] + lambda;
+		else if (x[i] < 0.0)
+			pg[i] = g[i] - lambda;
+		else if (g[i] + lambda < 0.0)
+			pg[i] = g[i] + lambda;
+		else if (g[i] - lambda > 0.0)
+			pg[i] = g[i] - lambda;
+		else
+			pg[i] = 0.0;
+	}
+}
+
+/*
+ * OWL-QN: zero each penalised component of the direction that does not
+ * point the way of -pg, so the step stays where the L1 term is linear.
+ */
+static void
+LbfgsConstrainDirection(const LbfgsProblem *problem, const double *pg,
+						double *direction)
+{
+	if (problem->l1 == 0.0)
+		return;
+	for (int i = 0; i < problem->n_penalised; i++)
+	{
+		if (direction[i] * pg[i] >= 0.0)
+			direction[i] = 0.0;
+	}
+}
+
+/*
+ * OWL-QN: project x_new onto the orthant of x, chosen per penalised
+ * coordinate as sign(x_i), or sign(-pg_i) where x_i = 0.  A coordinate
+ * that would cross into another orthant is set to zero.  Returns
+ * pg . (x_new - x), the first-order change used by the Armijo test.
+ */
+static double
+LbfgsProjectOrthant(const LbfgsProblem *problem, const double *x,
+					const double *pg, double *x_new)
+{
+	double		change = 0.0;
+
+	for (int i = 0; i < problem->n_penalised; i++)
+	{
+		double		orthant = (x[i] != 0.0) ? x[i] : -pg[i];
+
+		if (x_new[i] * orthant <= 0.0)
+			x_new[i] = 0.0;
+	}
+	for (int i = 0; i < problem->dim; i++)
+		change += pg[i] * (x_new[i] - x[i]);
+	return change;
+}
+
+/*
  * Backtracking line search: try x_new = x + t d for t = *step, *step / 2,
- * ... until the Armijo condition f(x_new) <= f + c1 t (g . d) holds.  On
- * success returns true with the accepted t in *step, f(x_new) in *f_new and
- * its gradient in g_new.  Returns false when no step is accepted or the
- * deadline passes first.
+ * ... until the Armijo condition F(x_new) <= F + c1 t (pg . d) holds.  With
+ * an L1 term x_new is first projected onto the orthant of x
+ * (LbfgsProjectOrthant) and the condition uses pg . (x_new - x) in place
+ * of t (pg . d), as OWL-QN prescribes.  On success returns true with the
+ * accepted t in *step, F(x_new) in *f_new and the smooth gradient in g_new.
+ * Returns false when no step is accepted or the deadline passes first.
  */
 static bool
-LbfgsLineSearch(LbfgsObjective objective, void *arg, int dim,
-				const double *x, double f, double slope, const double *direction,
-				double *step, const FitControl *control,
-				double *x_new, double *f_new, double *g_new)
+LbfgsLineSearch(const LbfgsProblem *problem, const double *x, double f,
+				const double *pg, double slope, const double *direction,
+				double *step, double *x_new, double *f_new, double *g_new)
 {
 	for (int attempt = 0; attempt < LBFGS_MAX_BACKTRACKS; attempt++)
 	{
-		if (LinearDeadlinePassed(control))
+		double		change = *step * slope;
+
+		if (LinearDeadlinePassed(problem->control))
 			return false;
-		for (int i = 0; i < dim; i++)
+		for (int i = 0; i < problem->dim; i++)
 			x_new[i] = x[i] + *step * direction[i];
-		*f_new = objective(arg, x_new, g_new);
-		if (*f_new <= f + LBFGS_ARMIJO_C1 * *step * slope)
+		if (problem->l1 != 0.0)
+			change = LbfgsProjectOrthant(problem, x, pg, x_new);
+		*f_new = LbfgsEvaluate(problem, x_new, g_new);
+		if (*f_new <= f + LBFGS_ARMIJO_C1 * change)
 			return true;
 		*step *= LBFGS_BACKTRACK_FACTOR;
 	}
@@ -202,36 +341,44 @@ LbfgsLineSearch(LbfgsObjective objective, void *arg, int dim,
 }
 
 /*
- * Minimise a smooth function by limited-memory BFGS.
+ * Minimise f(x) + lambda sum_{i < n_penalised} |x_i| by limited-memory
+ * BFGS, or by its orthant-wise variant OWL-QN when lambda > 0.
  *
- * Objective: min_x f(x) over dim variables, where objective(arg, x, g)
- * returns f(x) and writes its gradient to g.  Input: the start point in x.
- * Output: x is overwritten by the last accepted iterate, and the number of
- * iterations is returned.
+ * Objective: problem->objective(arg, x, g) returns the smooth part f(x)
+ * and writes its gradient to g; problem->l1 is lambda.  Input: the start
+ * point in x.  Output: x is overwritten by the last accepted iterate, and
+ * the number of iterations is returned.
  *
  * Algorithm: L-BFGS with LBFGS_MEMORY curvature pairs, the two-loop
  * recursion and a backtracking Armijo line search, as in Nocedal & Wright,
  * "Numerical Optimization" (2nd ed., 2006), chapters 3 and 7.  The first
  * step after a reset is scaled to length 1 because the recursion has no
  * curvature information yet.  When the direction is not a descent direction,
- * the memory is cleared and steepest descent is used.
+ * the memory is cleared and steepest descent is used.  With lambda > 0 this
+ * becomes OWL-QN (Andrew & Gao, "Scalable Training of L1-Regularized
+ * Log-Linear Models", ICML 2007): the recursion is applied to the
+ * pseudo-gradient pg instead of the gradient, the direction is constrained
+ * to the orthant of -pg, every trial point is projected onto the orthant of
+ * the current one, and the curvature pairs still use the gradients of f.
+ * Without an L1 term pg is the gradient and every step is as before.
  *
- * Stopping rule: max |g_i| <= LBFGS_GRADIENT_TOLERANCE; or a relative
- * decrease (f_old - f_new) / max(|f_old|, |f_new|, 1) <=
+ * Stopping rule: max |pg_i| <= LBFGS_GRADIENT_TOLERANCE; or a relative
+ * decrease (F_old - F_new) / max(|F_old|, |F_new|, 1) <=
  * LBFGS_LOSS_TOLERANCE; or LBFGS_MAX_ITERATIONS iterations; or the line
  * search fails; or the deadline in control passes.  Each iteration calls
  * CHECK_FOR_INTERRUPTS.
  */
 static int
-LbfgsMinimize(LbfgsObjective objective, void *arg, int dim, double *x,
-			  const FitControl *control)
+LbfgsMinimize(const LbfgsProblem *problem, double *x)
 {
+	int			dim = problem->dim;
 	LbfgsState	state = {.dim = dim, .n_pairs = 0, .newest = LBFGS_MEMORY - 1};
 	double	   *g = AutomlAllocDoubles(dim, "L-BFGS gradient");
 	double	   *g_new = AutomlAllocDoubles(dim, "L-BFGS gradient");
+	double	   *pg = AutomlAllocDoubles(dim, "L-BFGS pseudo-gradient");
 	double	   *x_new = AutomlAllocDoubles(dim, "L-BFGS iterate");
 	double	   *direction = AutomlAllocDoubles(dim, "L-BFGS direction");
-	double		f = objective(arg, x, g);
+	double		f = LbfgsEvaluate(problem, x, g);
 	double		f_start = f;
 	int			iteration;
 
@@ -245,25 +392,28 @@ LbfgsMinimize(LbfgsObjective objective, void *arg, int dim, double *x,
 		double		f_new;
 
 		CHECK_FOR_INTERRUPTS();
-		if (LinearDeadlinePassed(control) || MaxAbs(dim, g) <= LBFGS_GRADIENT_TOLERANCE)
+		LbfgsPseudoGradient(problem, x, g, pg);
+		if (LinearDeadlinePassed(problem->control) ||
+			MaxAbs(dim, pg) <= LBFGS_GRADIENT_TOLERANCE)
 			break;
 
 		/* Step 1: search direction, falling back to steepest descent. */
-		LbfgsDirection(&state, g, direction);
-		slope = LinalgDot(dim, g, direction);
+		LbfgsDirection(&state, pg, direction);
+		LbfgsConstrainDirection(problem, pg, direction);
+		slope = LinalgDot(dim, pg, direction);
 		if (!(slope < 0.0))
 		{
 			state.n_pairs = 0;
 			for (int i = 0; i < dim; i++)
-				direction[i] = -g[i];
-			slope = -LinalgDot(dim, g, g);
+				direction[i] = -pg[i];
+			slope = -LinalgDot(dim, pg, pg);
 		}
 		if (state.n_pairs == 0)
 			step = 1.0 / sqrt(-slope);
 
 		/* Step 2: line search along the direction. */
-		if (!LbfgsLineSearch(objective, arg, dim, x, f, slope, direction, &step,
-							 control, x_new, &f_new, g_new))
+		if (!LbfgsLineSearch(problem, x, f, pg, slope, direction, &step,
+							 x_new, &f_new, g_new))
 			break;
 
 		/* Step 3: update the memory, accept the point, test the decrease. */
@@ -281,16 +431,19 @@ LbfgsMinimize(LbfgsObjective objective, void *arg, int dim, double *x,
 		f = f_new;
 	}
 
-	elog(DEBUG1, "L-BFGS stopped after %d iterations: loss %.12g (start %.12g), max |gradient| %g",
-		 iteration, f, f_start, MaxAbs(dim, g));
+	LbfgsPseudoGradient(problem, x, g, pg);
+	elog(DEBUG1, "L-BFGS stopped after %d iterations: loss %.12g (start %.12g), max |pseudo-gradient| %g",
+		 iteration, f, f_start, MaxAbs(dim, pg));
 	pfree(g);
 	pfree(g_new);
+	pfree(pg);
 	pfree(x_new);
 	pfree(direction);
 	pfree(state.s);
 	pfree(state.y);
 	return iteration;
 }
+
 
 /* Multinomial logistic regression */
 
@@ -485,7 +638,8 @@ LogisticProblemInit(LogisticProblem *problem, const TrainData *data,
 
 /* Raise an error unless the task, the config and the model size are usable. */
 static void
-LogisticCheckInput(const TrainData *data, double c, int class_weight)
+LogisticCheckInput(const TrainData *data, double c, int class_weight,
+				   int penalty)
 {
 	Size		n_params = ((Size) data->n_cols + 1) * Max(data->n_classes, 0);
 
@@ -495,6 +649,8 @@ LogisticCheckInput(const TrainData *data, double c, int class_weight)
 	LinearCheckPositiveParam("C", c);
 	if (class_weight != CLASS_WEIGHT_NONE && class_weight != CLASS_WEIGHT_BALANCED)
 		elog(ERROR, "class_weight choice %d is out of range", class_weight);
+	if (penalty != LOGISTIC_PENALTY_L2 && penalty != LOGISTIC_PENALTY_L1)
+		elog(ERROR, "penalty choice %d is out of range", penalty);
 	if (n_params > (Size) INT_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -505,50 +661,58 @@ LogisticCheckInput(const TrainData *data, double c, int class_weight)
 }
 
 /*
- * Multinomial logistic regression with an L2 penalty, fit by L-BFGS.
+ * Fit a multinomial logistic regression (the file header gives the
+ * objectives).
  *
- * Objective: minimise over W (n_cols x K) and intercepts b (K)
- *		-(1/S) sum_i w_i log softmax(x_i W + b)_{y_i} + ||W||^2 / (2 C S)
- * where S = sum_i w_i after class weighting.  Multiplying by C S gives
- * C sum_i w_i loss_i + ||W||^2 / 2, the scikit-learn LogisticRegression
- * objective, so C has the same meaning: larger C, weaker penalty.  The
- * intercepts are unpenalised.
- *
- * Input: data (classification, labels 0..K-1), config[0] = C and
- * config[1] = class_weight (0 "none", 1 "balanced").  Output: a
- * LogisticModel.  Stopping rule and algorithm: see LbfgsMinimize, which
- * keeps the current iterate when control->deadline passes.
+ * Input: data (classification, labels 0..K-1), config[0] = C,
+ * config[1] = class_weight (0 "none", 1 "balanced") and config[2] =
+ * penalty (0 "l2", 1 "l1").  Output: a LogisticModel.  Stopping rule and
+ * algorithm: see LbfgsMinimize, which keeps the current iterate when
+ * control->deadline passes.  For "l1" the penalty lambda = 1 / (C S) that
+ * LogisticProblemInit sets moves from the smooth part to the L1 term of
+ * OWL-QN, covering W but not the intercepts.
  */
 static void *
 LogisticFit(const TrainData *data, const double *config, const FitControl *control)
 {
 	int			class_weight = (int) config[LOGISTIC_PARAM_CLASS_WEIGHT];
+	int			penalty = (int) config[LOGISTIC_PARAM_PENALTY];
 	Size		n_coef;
 	LogisticProblem problem;
+	LbfgsProblem lbfgs = {.objective = LogisticObjective, .arg = &problem,
+	.control = control};
 	LogisticModel *model;
 	double	   *theta;
 
-	LogisticCheckInput(data, config[LOGISTIC_PARAM_C], class_weight);
+	LogisticCheckInput(data, config[LOGISTIC_PARAM_C], class_weight, penalty);
 	LogisticProblemInit(&problem, data, config[LOGISTIC_PARAM_C],
 						class_weight == CLASS_WEIGHT_BALANCED);
 	n_coef = (Size) data->n_cols * data->n_classes;
+	lbfgs.dim = (int) (n_coef + data->n_classes);
+	if (penalty == LOGISTIC_PENALTY_L1)
+	{
+		lbfgs.l1 = problem.penalty;
+		lbfgs.n_penalised = (int) n_coef;
+		problem.penalty = 0.0;
+	}
 
 	/* Start from W = 0 and the log class frequencies. */
 	theta = AutomlAllocDoubles(n_coef + data->n_classes,
 							   "logistic regression coefficients");
 	LogisticStartIntercepts(&problem, theta + n_coef);
-	LbfgsMinimize(LogisticObjective, &problem, (int) (n_coef + data->n_classes),
-				  theta, control);
+
+	model = palloc0(sizeof(LogisticModel));
+	model->iterations = LbfgsMinimize(&lbfgs, theta);
 
 	pfree(problem.labels);
 	pfree(problem.row_weight);
 	pfree(problem.scores);
 
-	model = palloc0(sizeof(LogisticModel));
 	model->n_cols = data->n_cols;
 	model->n_classes = data->n_classes;
 	model->coef = theta;
 	model->intercept = theta + n_coef;
+	model->penalty = penalty;
 	return model;
 }
 
@@ -574,6 +738,8 @@ LogisticSerialize(const void *opaque, StringInfo buf)
 	SerialPutInt32(buf, model->n_classes);
 	SerialPutFloat64Array(buf, model->coef, (Size) model->n_cols * model->n_classes);
 	SerialPutFloat64Array(buf, model->intercept, model->n_classes);
+	SerialPutInt32(buf, model->penalty);
+	SerialPutInt32(buf, model->iterations);
 }
 
 static void *
@@ -587,6 +753,10 @@ LogisticDeserialize(SerialReader *reader)
 											 "class count");
 	model->coef = LinearReadFloat64Array(reader, (Size) model->n_cols * model->n_classes);
 	model->intercept = LinearReadFloat64Array(reader, model->n_classes);
+	model->penalty = SerialGetInt32InRange(reader, LOGISTIC_PENALTY_L2,
+										   LOGISTIC_PENALTY_L1, "penalty");
+	model->iterations = SerialGetInt32InRange(reader, 0, LBFGS_MAX_ITERATIONS,
+											  "iteration count");
 	return model;
 }
 
@@ -607,9 +777,55 @@ LogisticImportance(const void *opaque, int n_cols, double *out)
 }
 
 
+/* Append n values as a JSON array. */
+static void
+AppendNumberArray(StringInfo buf, const double *values, int n, int stride)
+{
+	appendStringInfoChar(buf, '[');
+	for (int k = 0; k < n; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(buf, ", ");
+		LinearAppendNumber(buf, values[(Size) k * stride]);
+	}
+	appendStringInfoChar(buf, ']');
+}
+
+/*
+ * JSON: the penalty, solver, one intercept per class, the coefficients of
+ * each design feature (by its index in the model's feature list) with one
+ * value per class in the order of the model's classes, the count of
+ * nonzero coefficients and the iterations.
+ */
+static void
+LogisticDescribe(const void *opaque, StringInfo buf)
+{
+	const LogisticModel *model = opaque;
+	int			n_cols = model->n_cols;
+	Size		n_coef = (Size) n_cols * model->n_classes;
+	int			nonzero = 0;
+
+	appendStringInfo(buf, "{\"penalty\": \"%s\", \"solver\": \"%s\", \"intercepts\": ",
+					 logistic_penalty_choices[model->penalty],
+					 model->penalty == LOGISTIC_PENALTY_L1 ? "owl-qn" : "l-bfgs");
+	AppendNumberArray(buf, model->intercept, model->n_classes, 1);
+	appendStringInfoString(buf, ", \"coefficients\": [");
+	for (int j = 0; j < n_cols; j++)
+	{
+		appendStringInfo(buf, "%s{\"feature\": %d, \"values\": ", j ? ", " : "", j);
+		AppendNumberArray(buf, model->coef + j, model->n_classes, n_cols);
+		appendStringInfoChar(buf, '}');
+	}
+	for (Size i = 0; i < n_coef; i++)
+		nonzero += (model->coef[i] != 0.0);
+	appendStringInfo(buf, "], \"nonzero\": %d, \"iterations\": %d}",
+					 nonzero, model->iterations);
+}
+
+
 const ModelFamily logistic_family = {
 	.name = "logistic",
-	.description = "multinomial logistic regression with an L2 penalty, fit by L-BFGS",
+	.description = "multinomial logistic regression, L2 penalty by L-BFGS or L1 by OWL-QN",
 	.supports_classification = true,
 	.supports_regression = false,
 	.params = logistic_params,
@@ -619,4 +835,5 @@ const ModelFamily logistic_family = {
 	.serialize = LogisticSerialize,
 	.deserialize = LogisticDeserialize,
 	.importance = LogisticImportance,
+	.describe = LogisticDescribe,
 };
