@@ -1,14 +1,63 @@
 /*
  * family_linear.c
- *		Linear models: ridge regression and multinomial logistic regression.
+ *		Linear regression with an L2 (ridge), L1 (lasso) or elastic-net
+ *		penalty.
  *
- * Both families expect the scaled inputs that TrainData (family.h) promises,
- * so one L2 penalty strength treats all coefficients alike and the absolute
- * coefficients serve as importances.  Intercepts are never penalised.
+ * Model: y ~ b0 + x . b.  The family expects the scaled inputs that
+ * TrainData (family.h) promises, so one penalty strength treats all
+ * coefficients alike and the absolute coefficients serve as importances.
+ * The intercept b0 is never penalised.  w_i are the row weights and
+ * S = sum_i w_i.
+ *
+ * The meaning of alpha depends on the penalty, and each follows the
+ * scikit-learn estimator of the same name:
+ *
+ *	"l2" (Ridge), closed form:
+ *		minimise  sum_i w_i (y_i - b0 - x_i . b)^2 + alpha ||b||^2
+ *	on the unnormalised sum, the objective this family has always used.
+ *	Centre x and y by their weighted means and solve
+ *	(Xc' W Xc + alpha I) b = Xc' W yc by Cholesky factorisation (LAPACK
+ *	dposv); see Hastie, Tibshirani & Friedman, "The Elements of Statistical
+ *	Learning" (2nd ed.), section 3.4.1.
+ *
+ *	"l1" (Lasso) and "elasticnet" (ElasticNet):
+ *		minimise  (1/(2S)) sum_i w_i (y_i - b0 - x_i . b)^2
+ *				  + alpha (r ||b||_1 + (1 - r)/2 ||b||^2)
+ *	on the weighted mean loss, with r = l1_ratio for "elasticnet" and
+ *	r = 1 for "l1".  Dividing the ridge objective by 2S gives this form
+ *	with r = 0 and alpha / S in place of alpha, so for the same alpha ridge
+ *	penalises S times more weakly.  Ridge keeps its unnormalised alpha so
+ *	that models and leaderboards trained before the L1 penalties keep their
+ *	meaning.
+ *
+ * The L1 penalties are solved by cyclic coordinate descent with covariance
+ * updates and warm starts along a regularisation path, as described in
+ * Friedman, Hastie & Tibshirani, "Regularization Paths for Generalized
+ * Linear Models via Coordinate Descent", Journal of Statistical Software
+ * 33(1), 2010.  With G = Xc' W Xc / S and c = Xc' W yc / S, the update of
+ * coefficient j is
+ *		b_j <- soft(c_j - (G b)_j + G_jj b_j, alpha r) / (G_jj + alpha (1 - r))
+ * where soft(z, t) = sign(z) max(|z| - t, 0), and G b is kept up to date
+ * with one column of G per changed coefficient ("covariance updates": after
+ * the one O(n p^2) product forming G, a sweep costs O(p) plus O(p) per
+ * coefficient that moves, independent of the row count).  Every sweep
+ * visits all coefficients; there is no separate active-set cycling, since
+ * a coefficient that stays at zero already costs O(1).
+ *
+ * Path: alpha_max = max_j |c_j| / r is the smallest alpha whose solution
+ * is b = 0.  When alpha >= alpha_max, b = 0 is the solution.  Otherwise
+ * the solver visits alpha_max (alpha / alpha_max)^(k / K) for k = 1 .. K
+ * with K = CD_PATH_STEPS, ending exactly at alpha, and each solve starts
+ * from the previous solution.
+ *
+ * Stopping rule of each solve: a sweep whose largest coefficient change
+ * max_j |delta b_j| is at most CD_TOLERANCE max_j |b_j|, or CD_MAX_SWEEPS
+ * sweeps.  Each sweep calls CHECK_FOR_INTERRUPTS; when control->deadline
+ * passes the path stops and the model keeps the coefficients of the last
+ * completed sweep, a valid (more strongly penalised) model.
  */
 #include "postgres.h"
 
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 
@@ -16,14 +65,16 @@
 
 #include "family.h"
 #include "linalg.h"
+#include "linear_shared.h"
 
 /* Index of each hyperparameter in the config vector. */
 #define LINEAR_PARAM_ALPHA			0
-#define LOGISTIC_PARAM_C			0
-#define LOGISTIC_PARAM_CLASS_WEIGHT 1
+#define LINEAR_PARAM_PENALTY		1
+#define LINEAR_PARAM_L1_RATIO		2
 
-#define CLASS_WEIGHT_NONE			0
-#define CLASS_WEIGHT_BALANCED		1
+#define PENALTY_L2					0
+#define PENALTY_L1					1
+#define PENALTY_ELASTICNET			2
 
 /*
  * Ridge: when the Cholesky factorisation fails, retry with jitter added to
@@ -35,179 +86,50 @@
 #define RIDGE_JITTER_GROWTH			100.0
 #define RIDGE_JITTER_TRIES			6
 
-/* L-BFGS settings.  LbfgsMinimize documents how each one is used. */
-#define LBFGS_MEMORY				10
-#define LBFGS_MAX_ITERATIONS		200
-#define LBFGS_GRADIENT_TOLERANCE	1e-5
-#define LBFGS_LOSS_TOLERANCE		1e-9
-#define LBFGS_ARMIJO_C1				1e-4
-#define LBFGS_BACKTRACK_FACTOR		0.5
-#define LBFGS_MAX_BACKTRACKS		40
-
-/* Bounds used to validate a deserialised model. */
-#define LINEAR_MAX_COLUMNS			10000000
-#define LOGISTIC_MAX_CLASSES		100000
+/*
+ * Coordinate descent: CD_PATH_STEPS solves along the path, each stopping
+ * when a sweep moves no coefficient by more than CD_TOLERANCE times the
+ * largest coefficient, or after CD_MAX_SWEEPS sweeps.
+ */
+#define CD_PATH_STEPS				16
+#define CD_TOLERANCE				1e-8
+#define CD_MAX_SWEEPS				1000
 
 typedef struct LinearModel
 {
 	int			n_cols;
 	double		intercept;
 	double	   *coef;			/* n_cols values */
+	int			penalty;		/* PENALTY_L2, PENALTY_L1 or PENALTY_ELASTICNET */
+	int			iterations;		/* coordinate descent sweeps, 0 for ridge */
+	int			path_length;	/* alphas solved along the path, 0 for ridge */
+	double		alpha_max;		/* smallest alpha giving b = 0, 0 for ridge */
 } LinearModel;
 
-typedef struct LogisticModel
-{
-	int			n_cols;
-	int			n_classes;
-	double	   *coef;			/* n_cols x n_classes, column-major */
-	double	   *intercept;		/* n_classes values */
-} LogisticModel;
-
 /*
- * Training state of a logistic regression.  row_weight is normalised to sum
- * to 1, and penalty is the coefficient lambda of (lambda / 2) * ||W||^2.
+ * The centred, weight-normalised least-squares problem that coordinate
+ * descent solves: gram = Xc' W Xc / S and corr = Xc' W yc / S, penalties
+ * l1 = alpha r and l2 = alpha (1 - r), and gram_coef = gram * coef.
  */
-typedef struct LogisticProblem
+typedef struct CdProblem
 {
-	const double *x;			/* n_rows x n_cols, column-major */
-	int			n_rows;
-	int			n_cols;
-	int			n_classes;
-	int		   *labels;			/* class index of each row */
-	double	   *row_weight;		/* n_rows values summing to 1 */
-	double		penalty;
-	double	   *scores;			/* work area, row-major n_rows x n_classes */
-} LogisticProblem;
+	int			p;
+	const double *gram;			/* p x p */
+	const double *corr;			/* p values */
+	double		l1;
+	double		l2;
+	double	   *coef;			/* p values, the current solution */
+	double	   *gram_coef;		/* p values */
+} CdProblem;
 
-/*
- * Objective function for LbfgsMinimize, which returns f(x) and writes the
- * gradient at x to its third argument.
- */
-typedef double (*LbfgsObjective) (void *arg, const double *x, double *gradient);
-
-/*
- * L-BFGS memory: the last n_pairs curvature pairs (s, y) live in slots
- * newest, newest - 1, ... of the circular arrays s and y (dim values a slot).
- */
-typedef struct LbfgsState
-{
-	int			dim;
-	int			n_pairs;
-	int			newest;
-	double	   *s;
-	double	   *y;
-	double		rho[LBFGS_MEMORY];	/* 1 / (s' y) of each slot */
-	double		alpha[LBFGS_MEMORY];	/* two-loop recursion work area */
-} LbfgsState;
+static const char *const penalty_choices[] = {"l2", "l1", "elasticnet"};
 
 static const ParamSpec linear_params[] = {
 	{"alpha", PARAM_LOG_REAL, 1e-4, 1e3, 1.0, NULL, 0},
+	{"penalty", PARAM_CHOICE, 0, 2, PENALTY_L2,
+	penalty_choices, lengthof(penalty_choices)},
+	{"l1_ratio", PARAM_REAL, 0.05, 0.95, 0.5, NULL, 0},
 };
-
-static const char *const class_weight_choices[] = {"none", "balanced"};
-
-static const ParamSpec logistic_params[] = {
-	{"C", PARAM_LOG_REAL, 1e-3, 1e3, 1.0, NULL, 0},
-	{"class_weight", PARAM_CHOICE, 0, 1, CLASS_WEIGHT_NONE,
-	class_weight_choices, lengthof(class_weight_choices)},
-};
-
-
-/* Shared helpers */
-
-static inline double
-RowWeight(const TrainData *data, int row)
-{
-	return data->weights ? data->weights[row] : 1.0;
-}
-
-/*
- * Return the sum of the row weights, raising an error when a weight is
- * negative or not finite or when the sum is not positive.
- */
-static double
-TotalWeight(const TrainData *data)
-{
-	double		total = 0.0;
-
-	for (int i = 0; i < data->n_rows; i++)
-	{
-		double		w = RowWeight(data, i);
-
-		if (!isfinite(w) || w < 0.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("training row weight %g is invalid", w),
-					 errdetail("Row %d of the training data has this weight.", i + 1),
-					 errhint("Use finite, non-negative row weights.")));
-		total += w;
-	}
-	if (!(total > 0.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training data has no rows with positive weight"),
-				 errdetail("The %d training rows have a total weight of %g.",
-						   data->n_rows, total),
-				 errhint("Train on at least one row with a positive weight.")));
-	return total;
-}
-
-/* Raise an error unless a penalty hyperparameter is finite and positive. */
-static void
-CheckPositiveParam(const char *name, double value)
-{
-	if (!isfinite(value) || value <= 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("hyperparameter \"%s\" must be positive, got %g",
-						name, value),
-				 errhint("Set \"%s\" to a finite value greater than zero.", name)));
-}
-
-/* Normalise count non-negative values to sum 1, leaving all-zero input alone. */
-static void
-NormaliseToUnitSum(double *values, int count)
-{
-	double		total = 0.0;
-
-	for (int j = 0; j < count; j++)
-		total += values[j];
-	if (total > 0.0)
-	{
-		for (int j = 0; j < count; j++)
-			values[j] /= total;
-	}
-}
-
-/*
- * Read count doubles into a new array, first checking that the model has
- * that many bytes left so a corrupted count cannot trigger a huge palloc.
- */
-static double *
-ReadFloat64Array(SerialReader *reader, Size count)
-{
-	Size		remaining = reader->length - reader->offset;
-	double	   *values;
-
-	if (count > remaining / sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("automl model binary is truncated"),
-				 errdetail("An array of %zu values does not fit in the %zu bytes left at offset %zu.",
-						   count, remaining, reader->offset),
-				 errhint("Retrain the project with automl_train.")));
-	values = palloc_extended(Max(count, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	SerialGetFloat64Array(reader, values, count);
-	return values;
-}
-
-static void
-CheckModelColumns(const char *family, int model_cols, int n_cols)
-{
-	if (model_cols != n_cols)
-		elog(ERROR, "%s model was trained on %d columns but received %d",
-			 family, model_cols, n_cols);
-}
 
 
 /* Ridge regression */
@@ -220,7 +142,7 @@ static double
 RidgeWeightedMeans(const TrainData *data, double *x_mean)
 {
 	int			n = data->n_rows;
-	double		total = TotalWeight(data);
+	double		total = LinearTotalWeight(data);
 	double		y_sum = 0.0;
 
 	for (int j = 0; j < data->n_cols; j++)
@@ -319,47 +241,187 @@ RidgeSolve(int p, double alpha, const double *gram, const double *rhs,
 			 errhint("Check the training data for infinite or extremely large values.")));
 }
 
+
+/* Lasso and elastic net by coordinate descent */
+
+static double
+SoftThreshold(double z, double threshold)
+{
+	if (z > threshold)
+		return z - threshold;
+	if (z < -threshold)
+		return z + threshold;
+	return 0.0;
+}
+
 /*
- * Ridge regression in closed form.
+ * One cyclic sweep over the coefficients; returns the largest change.  A
+ * column with no weighted variance (G_jj = 0, say a one-hot level absent
+ * from a fold) keeps its zero coefficient.
+ */
+static double
+CdSweep(CdProblem *problem)
+{
+	int			p = problem->p;
+	double		max_change = 0.0;
+
+	for (int j = 0; j < p; j++)
+	{
+		const double *gram_column = problem->gram + (Size) j * p;
+		double		diagonal = gram_column[j];
+		double		old = problem->coef[j];
+		double		rho;
+		double		updated;
+
+		if (!(diagonal > 0.0))
+			continue;
+		rho = problem->corr[j] - problem->gram_coef[j] + diagonal * old;
+		updated = SoftThreshold(rho, problem->l1) / (diagonal + problem->l2);
+		if (updated == old)
+			continue;
+		LinalgAxpy(p, updated - old, gram_column, problem->gram_coef);
+		problem->coef[j] = updated;
+		max_change = Max(max_change, fabs(updated - old));
+	}
+	return max_change;
+}
+
+/*
+ * Solve for the current penalties from the current coefficients, adding
+ * the sweeps to *sweeps.  Returns false when the deadline stopped it.
+ */
+static bool
+CdSolve(CdProblem *problem, const FitControl *control, int *sweeps)
+{
+	int			p = problem->p;
+
+	/* Recompute G b so that rounding in the updates cannot accumulate. */
+	LinalgGemv(false, p, p, 1.0, problem->gram, p, problem->coef, 0.0,
+			   problem->gram_coef);
+	for (int sweep = 0; sweep < CD_MAX_SWEEPS; sweep++)
+	{
+		double		change;
+		double		largest = 0.0;
+
+		CHECK_FOR_INTERRUPTS();
+		if (LinearDeadlinePassed(control))
+			return false;
+		change = CdSweep(problem);
+		(*sweeps)++;
+		for (int j = 0; j < p; j++)
+			largest = Max(largest, fabs(problem->coef[j]));
+		if (change <= CD_TOLERANCE * largest)
+			return true;
+	}
+	elog(DEBUG1, "coordinate descent reached %d sweeps at l1 %g, l2 %g",
+		 CD_MAX_SWEEPS, problem->l1, problem->l2);
+	return true;
+}
+
+/*
+ * Lasso or elastic net on the normal equations of the centred problem
+ * (gram and rhs as RidgeNormalEquations leaves them, scaled here by
+ * 1 / total), writing the coefficients, sweeps, path length and alpha_max
+ * to model.  ratio is the L1 share r of the penalty.
+ */
+static void
+CdFitPath(LinearModel *model, double *gram, double *rhs, double total,
+		  double alpha, double ratio, const FitControl *control)
+{
+	int			p = model->n_cols;
+	CdProblem	problem = {.p = p, .gram = gram, .corr = rhs, .coef = model->coef};
+
+	for (Size k = 0; k < (Size) p * p; k++)
+		gram[k] /= total;
+	model->alpha_max = 0.0;
+	for (int j = 0; j < p; j++)
+	{
+		rhs[j] /= total;
+		model->alpha_max = Max(model->alpha_max, fabs(rhs[j]) / ratio);
+	}
+	if (!(alpha < model->alpha_max))
+		return;
+
+	problem.gram_coef = AutomlAllocDoubles(p, "coordinate descent work area");
+	for (int k = 1; k <= CD_PATH_STEPS; k++)
+	{
+		double		step_alpha = (k == CD_PATH_STEPS) ? alpha
+			: model->alpha_max * pow(alpha / model->alpha_max,
+									 (double) k / CD_PATH_STEPS);
+
+		problem.l1 = step_alpha * ratio;
+		problem.l2 = step_alpha * (1.0 - ratio);
+		if (!CdSolve(&problem, control, &model->iterations))
+			break;
+		model->path_length = k;
+	}
+	pfree(problem.gram_coef);
+}
+
+/*
+ * Raise an error unless the task and the configuration are usable; returns
+ * the penalty choice.
+ */
+static int
+LinearCheckInput(const TrainData *data, const double *config)
+{
+	int			penalty = (int) config[LINEAR_PARAM_PENALTY];
+	double		ratio = config[LINEAR_PARAM_L1_RATIO];
+
+	if (data->task != TASK_REGRESSION)
+		elog(ERROR, "linear family cannot fit a %s task",
+			 TaskKindName(data->task));
+	LinearCheckPositiveParam("alpha", config[LINEAR_PARAM_ALPHA]);
+	if (penalty < PENALTY_L2 || penalty > PENALTY_ELASTICNET)
+		elog(ERROR, "penalty choice %d is out of range", penalty);
+	if (penalty == PENALTY_ELASTICNET && !(ratio > 0.0 && ratio <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hyperparameter \"l1_ratio\" must lie in (0, 1], got %g",
+						ratio),
+				 errhint("Set \"l1_ratio\" between 0.05 and 0.95.")));
+	return penalty;
+}
+
+/*
+ * Fit the linear family (the file header gives the objectives).
  *
- * Objective: minimise over (b0, b)
- *		sum_i w_i (y_i - b0 - x_i . b)^2 + alpha ||b||^2
- * with the intercept b0 unpenalised.
- *
- * Algorithm: centre x and y by their weighted means, solve the normal
- * equations (Xc' W Xc + alpha I) b = Xc' W yc by Cholesky factorisation
- * (LAPACK dposv), then b0 = mean(y) - mean(x) . b.  Input: the rows of data
- * and config[0] = alpha.  Output: a LinearModel.  There is no iteration, so
- * control->deadline is not consulted.
+ * Input: the rows of data, config[0] = alpha, config[1] = penalty (0 "l2",
+ * 1 "l1", 2 "elasticnet") and config[2] = l1_ratio (elasticnet only).
+ * Output: a LinearModel.  Both solvers work on the centred normal
+ * equations, then b0 = mean(y) - mean(x) . b.  Ridge has no iteration and
+ * ignores control->deadline; coordinate descent stops at it.
  */
 static void *
 LinearFit(const TrainData *data, const double *config, const FitControl *control)
 {
 	int			p = data->n_cols;
 	double		alpha = config[LINEAR_PARAM_ALPHA];
+	int			penalty = LinearCheckInput(data, config);
 	LinearModel *model;
 	double	   *x_mean;
 	double		y_mean;
 
-	if (data->task != TASK_REGRESSION)
-		elog(ERROR, "linear family cannot fit a %s task",
-			 TaskKindName(data->task));
-	CheckPositiveParam("alpha", alpha);
-
 	model = palloc0(sizeof(LinearModel));
 	model->n_cols = p;
-	model->coef = AutomlAllocDoubles(Max(p, 1), "ridge regression coefficients");
-	x_mean = AutomlAllocDoubles(Max(p, 1), "ridge regression column means");
+	model->penalty = penalty;
+	model->coef = AutomlAllocDoubles(Max(p, 1), "linear regression coefficients");
+	x_mean = AutomlAllocDoubles(Max(p, 1), "linear regression column means");
 	y_mean = RidgeWeightedMeans(data, x_mean);
 
 	if (p > 0)
 	{
 		double	   *gram = AutomlAllocDoubles((Size) p * p,
-											  "ridge regression Gram matrix");
-		double	   *rhs = AutomlAllocDoubles(p, "ridge regression right-hand side");
+											  "linear regression Gram matrix");
+		double	   *rhs = AutomlAllocDoubles(p, "linear regression right-hand side");
 
 		RidgeNormalEquations(data, x_mean, y_mean, gram, rhs);
-		RidgeSolve(p, alpha, gram, rhs, model->coef);
+		if (penalty == PENALTY_L2)
+			RidgeSolve(p, alpha, gram, rhs, model->coef);
+		else
+			CdFitPath(model, gram, rhs, LinearTotalWeight(data), alpha,
+					  penalty == PENALTY_L1 ? 1.0 : config[LINEAR_PARAM_L1_RATIO],
+					  control);
 		pfree(gram);
 		pfree(rhs);
 	}
@@ -377,7 +439,7 @@ LinearPredict(const void *opaque, const double *x, int n_rows, int n_cols,
 {
 	const LinearModel *model = opaque;
 
-	CheckModelColumns("linear", model->n_cols, n_cols);
+	LinearCheckModelColumns("linear", model->n_cols, n_cols);
 	if (n_rows <= 0)
 		return;
 	for (int i = 0; i < n_rows; i++)
@@ -394,6 +456,10 @@ LinearSerialize(const void *opaque, StringInfo buf)
 	SerialPutInt32(buf, model->n_cols);
 	SerialPutFloat64(buf, model->intercept);
 	SerialPutFloat64Array(buf, model->coef, model->n_cols);
+	SerialPutInt32(buf, model->penalty);
+	SerialPutInt32(buf, model->iterations);
+	SerialPutInt32(buf, model->path_length);
+	SerialPutFloat64(buf, model->alpha_max);
 }
 
 static void *
@@ -404,7 +470,13 @@ LinearDeserialize(SerialReader *reader)
 	model->n_cols = SerialGetInt32InRange(reader, 0, LINEAR_MAX_COLUMNS,
 										  "column count");
 	model->intercept = SerialGetFloat64(reader);
-	model->coef = ReadFloat64Array(reader, model->n_cols);
+	model->coef = LinearReadFloat64Array(reader, model->n_cols);
+	model->penalty = SerialGetInt32InRange(reader, PENALTY_L2, PENALTY_ELASTICNET,
+										   "penalty");
+	model->iterations = SerialGetInt32InRange(reader, 0, INT_MAX, "sweep count");
+	model->path_length = SerialGetInt32InRange(reader, 0, CD_PATH_STEPS,
+											   "path length");
+	model->alpha_max = SerialGetFloat64(reader);
 	return model;
 }
 
@@ -414,540 +486,51 @@ LinearImportance(const void *opaque, int n_cols, double *out)
 {
 	const LinearModel *model = opaque;
 
-	CheckModelColumns("linear", model->n_cols, n_cols);
+	LinearCheckModelColumns("linear", model->n_cols, n_cols);
 	for (int j = 0; j < n_cols; j++)
 		out[j] = fabs(model->coef[j]);
-	NormaliseToUnitSum(out, n_cols);
+	LinearNormaliseToUnitSum(out, n_cols);
 }
 
-
-/* L-BFGS */
-
-static bool
-DeadlinePassed(const FitControl *control)
-{
-	return control != NULL && control->deadline > 0 &&
-		AutomlNow() > control->deadline;
-}
-
-static double
-MaxAbs(int n, const double *v)
-{
-	double		result = 0.0;
-
-	for (int i = 0; i < n; i++)
-		result = Max(result, fabs(v[i]));
-	return result;
-}
 
 /*
- * Store the pair s = x_new - x, y = g_new - g as the newest, dropping the
- * oldest when memory is full.  A pair with s' y not clearly positive would
- * make the inverse Hessian estimate indefinite, so it is skipped.
+ * JSON: the penalty, solver, intercept, coefficient of each design feature
+ * (by its index in the model's feature list), the nonzero count, and for
+ * coordinate descent the sweeps, the path length and alpha_max.
  */
 static void
-LbfgsPushPair(LbfgsState *state, const double *x, const double *x_new,
-			  const double *g, const double *g_new)
+LinearDescribe(const void *opaque, StringInfo buf)
 {
-	int			slot = (state->newest + 1) % LBFGS_MEMORY;
-	double	   *s = state->s + (Size) slot * state->dim;
-	double	   *y = state->y + (Size) slot * state->dim;
-	double		sy;
+	const LinearModel *model = opaque;
+	int			nonzero = 0;
 
-	for (int i = 0; i < state->dim; i++)
+	appendStringInfo(buf, "{\"penalty\": \"%s\", \"solver\": \"%s\", \"intercept\": ",
+					 penalty_choices[model->penalty],
+					 model->penalty == PENALTY_L2 ? "cholesky" : "coordinate descent");
+	LinearAppendNumber(buf, model->intercept);
+	appendStringInfoString(buf, ", \"coefficients\": [");
+	for (int j = 0; j < model->n_cols; j++)
 	{
-		s[i] = x_new[i] - x[i];
-		y[i] = g_new[i] - g[i];
+		appendStringInfo(buf, "%s{\"feature\": %d, \"value\": ", j ? ", " : "", j);
+		LinearAppendNumber(buf, model->coef[j]);
+		appendStringInfoChar(buf, '}');
+		nonzero += (model->coef[j] != 0.0);
 	}
-	sy = LinalgDot(state->dim, s, y);
-	if (!(sy > DBL_EPSILON * LinalgDot(state->dim, y, y)))
-		return;
-	state->rho[slot] = 1.0 / sy;
-	state->newest = slot;
-	state->n_pairs = Min(state->n_pairs + 1, LBFGS_MEMORY);
-}
-
-/*
- * Write the search direction d = -H g to direction by the two-loop
- * recursion, where H is the L-BFGS inverse Hessian estimate built from the
- * stored pairs on top of gamma I with gamma = s' y / y' y of the newest pair.
- */
-static void
-LbfgsDirection(LbfgsState *state, const double *gradient, double *direction)
-{
-	int			dim = state->dim;
-	double		gamma = 1.0;
-	int			slot;
-
-	memcpy(direction, gradient, sizeof(double) * dim);
-	slot = state->newest;
-	for (int k = 0; k < state->n_pairs; k++)
+	appendStringInfo(buf, "], \"nonzero\": %d, \"iterations\": %d",
+					 nonzero, model->iterations);
+	if (model->penalty != PENALTY_L2)
 	{
-		const double *s = state->s + (Size) slot * dim;
-
-		state->alpha[slot] = state->rho[slot] * LinalgDot(dim, s, direction);
-		LinalgAxpy(dim, -state->alpha[slot], state->y + (Size) slot * dim, direction);
-		slot = (slot + LBFGS_MEMORY - 1) % LBFGS_MEMORY;
+		appendStringInfo(buf, ", \"path_length\": %d, \"alpha_max\": ",
+						 model->path_length);
+		LinearAppendNumber(buf, model->alpha_max);
 	}
-	if (state->n_pairs > 0)
-	{
-		const double *y = state->y + (Size) state->newest * dim;
-
-		gamma = 1.0 / (state->rho[state->newest] * LinalgDot(dim, y, y));
-	}
-	for (int i = 0; i < dim; i++)
-		direction[i] *= gamma;
-
-	slot = (state->newest + LBFGS_MEMORY - state->n_pairs + 1) % LBFGS_MEMORY;
-	for (int k = 0; k < state->n_pairs; k++)
-	{
-		const double *y = state->y + (Size) slot * dim;
-		double		beta = state->rho[slot] * LinalgDot(dim, y, direction);
-
-		LinalgAxpy(dim, state->alpha[slot] - beta, state->s + (Size) slot * dim, direction);
-		slot = (slot + 1) % LBFGS_MEMORY;
-	}
-	for (int i = 0; i < dim; i++)
-		direction[i] = -direction[i];
-}
-
-/*
- * Backtracking line search: try x_new = x + t d for t = *step, *step / 2,
- * ... until the Armijo condition f(x_new) <= f + c1 t (g . d) holds.  On
- * success returns true with the accepted t in *step, f(x_new) in *f_new and
- * its gradient in g_new.  Returns false when no step is accepted or the
- * deadline passes first.
- */
-static bool
-LbfgsLineSearch(LbfgsObjective objective, void *arg, int dim,
-				const double *x, double f, double slope, const double *direction,
-				double *step, const FitControl *control,
-				double *x_new, double *f_new, double *g_new)
-{
-	for (int attempt = 0; attempt < LBFGS_MAX_BACKTRACKS; attempt++)
-	{
-		if (DeadlinePassed(control))
-			return false;
-		for (int i = 0; i < dim; i++)
-			x_new[i] = x[i] + *step * direction[i];
-		*f_new = objective(arg, x_new, g_new);
-		if (*f_new <= f + LBFGS_ARMIJO_C1 * *step * slope)
-			return true;
-		*step *= LBFGS_BACKTRACK_FACTOR;
-	}
-	return false;
-}
-
-/*
- * Minimise a smooth function by limited-memory BFGS.
- *
- * Objective: min_x f(x) over dim variables, where objective(arg, x, g)
- * returns f(x) and writes its gradient to g.  Input: the start point in x.
- * Output: x is overwritten by the last accepted iterate, and the number of
- * iterations is returned.
- *
- * Algorithm: L-BFGS with LBFGS_MEMORY curvature pairs, the two-loop
- * recursion and a backtracking Armijo line search, as in Nocedal & Wright,
- * "Numerical Optimization" (2nd ed., 2006), chapters 3 and 7.  The first
- * step after a reset is scaled to length 1 because the recursion has no
- * curvature information yet.  When the direction is not a descent direction,
- * the memory is cleared and steepest descent is used.
- *
- * Stopping rule: max |g_i| <= LBFGS_GRADIENT_TOLERANCE; or a relative
- * decrease (f_old - f_new) / max(|f_old|, |f_new|, 1) <=
- * LBFGS_LOSS_TOLERANCE; or LBFGS_MAX_ITERATIONS iterations; or the line
- * search fails; or the deadline in control passes.  Each iteration calls
- * CHECK_FOR_INTERRUPTS.
- */
-static int
-LbfgsMinimize(LbfgsObjective objective, void *arg, int dim, double *x,
-			  const FitControl *control)
-{
-	LbfgsState	state = {.dim = dim, .n_pairs = 0, .newest = LBFGS_MEMORY - 1};
-	double	   *g = AutomlAllocDoubles(dim, "L-BFGS gradient");
-	double	   *g_new = AutomlAllocDoubles(dim, "L-BFGS gradient");
-	double	   *x_new = AutomlAllocDoubles(dim, "L-BFGS iterate");
-	double	   *direction = AutomlAllocDoubles(dim, "L-BFGS direction");
-	double		f = objective(arg, x, g);
-	double		f_start = f;
-	int			iteration;
-
-	state.s = AutomlAllocDoubles((Size) LBFGS_MEMORY * dim, "L-BFGS memory");
-	state.y = AutomlAllocDoubles((Size) LBFGS_MEMORY * dim, "L-BFGS memory");
-
-	for (iteration = 0; iteration < LBFGS_MAX_ITERATIONS; iteration++)
-	{
-		double		slope;
-		double		step = 1.0;
-		double		f_new;
-
-		CHECK_FOR_INTERRUPTS();
-		if (DeadlinePassed(control) || MaxAbs(dim, g) <= LBFGS_GRADIENT_TOLERANCE)
-			break;
-
-		/* Step 1: search direction, falling back to steepest descent. */
-		LbfgsDirection(&state, g, direction);
-		slope = LinalgDot(dim, g, direction);
-		if (!(slope < 0.0))
-		{
-			state.n_pairs = 0;
-			for (int i = 0; i < dim; i++)
-				direction[i] = -g[i];
-			slope = -LinalgDot(dim, g, g);
-		}
-		if (state.n_pairs == 0)
-			step = 1.0 / sqrt(-slope);
-
-		/* Step 2: line search along the direction. */
-		if (!LbfgsLineSearch(objective, arg, dim, x, f, slope, direction, &step,
-							 control, x_new, &f_new, g_new))
-			break;
-
-		/* Step 3: update the memory, accept the point, test the decrease. */
-		LbfgsPushPair(&state, x, x_new, g, g_new);
-		memcpy(x, x_new, sizeof(double) * dim);
-		memcpy(g, g_new, sizeof(double) * dim);
-		elog(DEBUG2, "L-BFGS iteration %d: loss %.12g, step %g",
-			 iteration + 1, f_new, step);
-		if (f - f_new <= LBFGS_LOSS_TOLERANCE * Max(Max(fabs(f), fabs(f_new)), 1.0))
-		{
-			f = f_new;
-			iteration++;
-			break;
-		}
-		f = f_new;
-	}
-
-	elog(DEBUG1, "L-BFGS stopped after %d iterations: loss %.12g (start %.12g), max |gradient| %g",
-		 iteration, f, f_start, MaxAbs(dim, g));
-	pfree(g);
-	pfree(g_new);
-	pfree(x_new);
-	pfree(direction);
-	pfree(state.s);
-	pfree(state.y);
-	return iteration;
-}
-
-
-/* Multinomial logistic regression */
-
-/*
- * Write the scores b_k + x_i . w_k of n_rows rows to scores, row-major
- * n_rows x n_classes.  The product computed is scores' = W' X', which is
- * the row-major layout of X W.
- */
-static void
-LogisticScores(const double *coef, const double *intercept, int n_cols,
-			   int n_classes, const double *x, int n_rows, double *scores)
-{
-	for (int i = 0; i < n_rows; i++)
-		memcpy(scores + (Size) i * n_classes, intercept,
-			   sizeof(double) * n_classes);
-	if (n_rows > 0 && n_cols > 0)
-		LinalgGemm(true, true, n_classes, n_rows, n_cols, 1.0,
-				   coef, n_cols, x, n_rows, 1.0, scores, n_classes);
-}
-
-/*
- * Replace the scores z of one row by their softmax probabilities and return
- * log(sum_k exp(z_k)).  The row maximum is subtracted first so exp cannot
- * overflow.
- */
-static double
-SoftmaxInPlace(double *z, int n_classes)
-{
-	double		max_score = z[0];
-	double		sum = 0.0;
-
-	for (int k = 1; k < n_classes; k++)
-		max_score = Max(max_score, z[k]);
-	for (int k = 0; k < n_classes; k++)
-	{
-		z[k] = exp(z[k] - max_score);
-		sum += z[k];
-	}
-	for (int k = 0; k < n_classes; k++)
-		z[k] /= sum;
-	return max_score + log(sum);
-}
-
-/*
- * The logistic objective for LbfgsMinimize.  theta contains W (n_cols x
- * n_classes, column-major) followed by the n_classes intercepts.  Returns
- *		f = sum_i v_i (logsumexp_k(s_ik) - s_i,y_i) + (lambda / 2) ||W||^2
- * where s = X W + b and v is the normalised row weight, and writes
- *		dW = X' R + lambda W,	db_k = sum_i R_ik,
- * with residuals R_ik = v_i (P_ik - [y_i = k]).
- */
-static double
-LogisticObjective(void *arg, const double *theta, double *gradient)
-{
-	LogisticProblem *problem = arg;
-	int			p = problem->n_cols;
-	int			n_classes = problem->n_classes;
-	Size		n_coef = (Size) p * n_classes;
-	double	   *grad_intercept = gradient + n_coef;
-	double		loss = 0.0;
-
-	CHECK_FOR_INTERRUPTS();
-
-	/* Step 1: scores, then probabilities and weighted residuals in place. */
-	LogisticScores(theta, theta + n_coef, p, n_classes, problem->x,
-				   problem->n_rows, problem->scores);
-	memset(grad_intercept, 0, sizeof(double) * n_classes);
-	for (int i = 0; i < problem->n_rows; i++)
-	{
-		double	   *z = problem->scores + (Size) i * n_classes;
-		double		v = problem->row_weight[i];
-		int			label = problem->labels[i];
-		double		true_score = z[label];
-
-		loss += v * (SoftmaxInPlace(z, n_classes) - true_score);
-		z[label] -= 1.0;
-		for (int k = 0; k < n_classes; k++)
-		{
-			z[k] *= v;
-			grad_intercept[k] += z[k];
-		}
-	}
-
-	/* Step 2: coefficient gradient X' R and the L2 penalty. */
-	if (p > 0)
-		LinalgGemm(true, true, p, n_classes, problem->n_rows, 1.0,
-				   problem->x, problem->n_rows, problem->scores, n_classes,
-				   0.0, gradient, p);
-	for (Size j = 0; j < n_coef; j++)
-	{
-		loss += 0.5 * problem->penalty * theta[j] * theta[j];
-		gradient[j] += problem->penalty * theta[j];
-	}
-	return loss;
-}
-
-/* Copy the class labels, checking each is an integer in [0, n_classes). */
-static int *
-LogisticLabels(const TrainData *data)
-{
-	int		   *labels = palloc_extended(sizeof(int) * Max(data->n_rows, 1),
-										 MCXT_ALLOC_HUGE);
-
-	for (int i = 0; i < data->n_rows; i++)
-	{
-		double		y = data->y[i];
-
-		if (!(y >= 0.0 && y < data->n_classes) || y != floor(y))
-			elog(ERROR, "class label %g of row %d is outside 0..%d",
-				 y, i + 1, data->n_classes - 1);
-		labels[i] = (int) y;
-	}
-	return labels;
-}
-
-/*
- * Fill in row_weight from the data weights, multiplied for "balanced" by
- * total / (K * class_total) so that every class carries an equal share, then
- * normalised to sum 1.  Returns the total weight S before normalisation.
- */
-static double
-LogisticRowWeights(const TrainData *data, const int *labels, bool balanced,
-				   double *row_weight)
-{
-	int			n_classes = data->n_classes;
-	double	   *class_total = palloc0(sizeof(double) * n_classes);
-	double		total = TotalWeight(data);
-	double		balanced_total = 0.0;
-
-	for (int i = 0; i < data->n_rows; i++)
-	{
-		row_weight[i] = RowWeight(data, i);
-		class_total[labels[i]] += row_weight[i];
-	}
-	for (int i = 0; balanced && i < data->n_rows; i++)
-	{
-		/* A class whose rows all weigh zero keeps them at zero. */
-		if (class_total[labels[i]] > 0.0)
-			row_weight[i] *= total / (n_classes * class_total[labels[i]]);
-		balanced_total += row_weight[i];
-	}
-	if (balanced)
-		total = balanced_total;
-	for (int i = 0; i < data->n_rows; i++)
-		row_weight[i] /= total;
-	pfree(class_total);
-	return total;
-}
-
-/*
- * Start each intercept at the log of its weighted class frequency (floored
- * at 1e-8 for absent classes), the optimum when all coefficients are zero,
- * so an early stop still predicts at least the class priors.
- */
-static void
-LogisticStartIntercepts(const LogisticProblem *problem, double *intercept)
-{
-	int			n_classes = problem->n_classes;
-	double	   *frequency = palloc0(sizeof(double) * n_classes);
-
-	for (int i = 0; i < problem->n_rows; i++)
-		frequency[problem->labels[i]] += problem->row_weight[i];
-	for (int k = 0; k < n_classes; k++)
-		intercept[k] = log(Max(frequency[k], 1e-8));
-	pfree(frequency);
-}
-
-/*
- * Set up the training state: labels, row weights normalised to sum 1 and
- * the penalty lambda = 1 / (C S), where S is the total weight after class
- * weighting.
- */
-static void
-LogisticProblemInit(LogisticProblem *problem, const TrainData *data,
-					double c, bool balanced)
-{
-	double		total;
-
-	problem->x = data->x;
-	problem->n_rows = data->n_rows;
-	problem->n_cols = data->n_cols;
-	problem->n_classes = data->n_classes;
-	problem->labels = LogisticLabels(data);
-	problem->row_weight = AutomlAllocDoubles(Max(data->n_rows, 1),
-											 "logistic regression weights");
-	total = LogisticRowWeights(data, problem->labels, balanced,
-							   problem->row_weight);
-	problem->penalty = 1.0 / (c * total);
-	problem->scores = AutomlAllocDoubles(Max((Size) data->n_rows * data->n_classes, 1),
-										 "logistic regression scores");
-}
-
-/* Raise an error unless the task, the config and the model size are usable. */
-static void
-LogisticCheckInput(const TrainData *data, double c, int class_weight)
-{
-	Size		n_params = ((Size) data->n_cols + 1) * Max(data->n_classes, 0);
-
-	if (data->task != TASK_CLASSIFICATION || data->n_classes < 1)
-		elog(ERROR, "logistic family cannot fit a %s task with %d classes",
-			 TaskKindName(data->task), data->n_classes);
-	CheckPositiveParam("C", c);
-	if (class_weight != CLASS_WEIGHT_NONE && class_weight != CLASS_WEIGHT_BALANCED)
-		elog(ERROR, "class_weight choice %d is out of range", class_weight);
-	if (n_params > (Size) INT_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("logistic regression has too many parameters"),
-				 errdetail("%d columns and %d classes need %zu parameters, more than the limit of %d.",
-						   data->n_cols, data->n_classes, n_params, INT_MAX),
-				 errhint("Reduce the number of one-hot encoded levels or classes.")));
-}
-
-/*
- * Multinomial logistic regression with an L2 penalty, fit by L-BFGS.
- *
- * Objective: minimise over W (n_cols x K) and intercepts b (K)
- *		-(1/S) sum_i w_i log softmax(x_i W + b)_{y_i} + ||W||^2 / (2 C S)
- * where S = sum_i w_i after class weighting.  Multiplying by C S gives
- * C sum_i w_i loss_i + ||W||^2 / 2, the scikit-learn LogisticRegression
- * objective, so C has the same meaning: larger C, weaker penalty.  The
- * intercepts are unpenalised.
- *
- * Input: data (classification, labels 0..K-1), config[0] = C and
- * config[1] = class_weight (0 "none", 1 "balanced").  Output: a
- * LogisticModel.  Stopping rule and algorithm: see LbfgsMinimize, which
- * keeps the current iterate when control->deadline passes.
- */
-static void *
-LogisticFit(const TrainData *data, const double *config, const FitControl *control)
-{
-	int			class_weight = (int) config[LOGISTIC_PARAM_CLASS_WEIGHT];
-	Size		n_coef;
-	LogisticProblem problem;
-	LogisticModel *model;
-	double	   *theta;
-
-	LogisticCheckInput(data, config[LOGISTIC_PARAM_C], class_weight);
-	LogisticProblemInit(&problem, data, config[LOGISTIC_PARAM_C],
-						class_weight == CLASS_WEIGHT_BALANCED);
-	n_coef = (Size) data->n_cols * data->n_classes;
-
-	/* Start from W = 0 and the log class frequencies. */
-	theta = AutomlAllocDoubles(n_coef + data->n_classes,
-							   "logistic regression coefficients");
-	LogisticStartIntercepts(&problem, theta + n_coef);
-	LbfgsMinimize(LogisticObjective, &problem, (int) (n_coef + data->n_classes),
-				  theta, control);
-
-	pfree(problem.labels);
-	pfree(problem.row_weight);
-	pfree(problem.scores);
-
-	model = palloc0(sizeof(LogisticModel));
-	model->n_cols = data->n_cols;
-	model->n_classes = data->n_classes;
-	model->coef = theta;
-	model->intercept = theta + n_coef;
-	return model;
-}
-
-static void
-LogisticPredict(const void *opaque, const double *x, int n_rows, int n_cols,
-				double *out)
-{
-	const LogisticModel *model = opaque;
-
-	CheckModelColumns("logistic", model->n_cols, n_cols);
-	LogisticScores(model->coef, model->intercept, n_cols, model->n_classes,
-				   x, n_rows, out);
-	for (int i = 0; i < n_rows; i++)
-		SoftmaxInPlace(out + (Size) i * model->n_classes, model->n_classes);
-}
-
-static void
-LogisticSerialize(const void *opaque, StringInfo buf)
-{
-	const LogisticModel *model = opaque;
-
-	SerialPutInt32(buf, model->n_cols);
-	SerialPutInt32(buf, model->n_classes);
-	SerialPutFloat64Array(buf, model->coef, (Size) model->n_cols * model->n_classes);
-	SerialPutFloat64Array(buf, model->intercept, model->n_classes);
-}
-
-static void *
-LogisticDeserialize(SerialReader *reader)
-{
-	LogisticModel *model = palloc0(sizeof(LogisticModel));
-
-	model->n_cols = SerialGetInt32InRange(reader, 0, LINEAR_MAX_COLUMNS,
-										  "column count");
-	model->n_classes = SerialGetInt32InRange(reader, 1, LOGISTIC_MAX_CLASSES,
-											 "class count");
-	model->coef = ReadFloat64Array(reader, (Size) model->n_cols * model->n_classes);
-	model->intercept = ReadFloat64Array(reader, model->n_classes);
-	return model;
-}
-
-/* Importance of column j: sum over classes of |W_jk|, normalised to sum 1. */
-static void
-LogisticImportance(const void *opaque, int n_cols, double *out)
-{
-	const LogisticModel *model = opaque;
-
-	CheckModelColumns("logistic", model->n_cols, n_cols);
-	for (int j = 0; j < n_cols; j++)
-	{
-		out[j] = 0.0;
-		for (int k = 0; k < model->n_classes; k++)
-			out[j] += fabs(model->coef[j + (Size) k * n_cols]);
-	}
-	NormaliseToUnitSum(out, n_cols);
+	appendStringInfoChar(buf, '}');
 }
 
 
 const ModelFamily linear_family = {
 	.name = "linear",
-	.description = "ridge regression (L2-penalised least squares), closed form",
+	.description = "least squares with an L2 (closed form), L1 or elastic-net penalty (coordinate descent)",
 	.supports_classification = false,
 	.supports_regression = true,
 	.params = linear_params,
@@ -957,18 +540,5 @@ const ModelFamily linear_family = {
 	.serialize = LinearSerialize,
 	.deserialize = LinearDeserialize,
 	.importance = LinearImportance,
-};
-
-const ModelFamily logistic_family = {
-	.name = "logistic",
-	.description = "multinomial logistic regression with an L2 penalty, fit by L-BFGS",
-	.supports_classification = true,
-	.supports_regression = false,
-	.params = logistic_params,
-	.n_params = lengthof(logistic_params),
-	.fit = LogisticFit,
-	.predict = LogisticPredict,
-	.serialize = LogisticSerialize,
-	.deserialize = LogisticDeserialize,
-	.importance = LogisticImportance,
+	.describe = LinearDescribe,
 };

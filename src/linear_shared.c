@@ -1,0 +1,117 @@
+/*
+ * linear_shared.c
+ *		Helpers shared by the linear families: row weights, hyperparameter
+ *		checks, reading arrays from a model binary and the deadline test.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "linear_shared.h"
+
+/*
+ * Return the sum of the row weights, raising an error when a weight is
+ * negative or not finite or when the sum is not positive.
+ */
+double
+LinearTotalWeight(const TrainData *data)
+{
+	double		total = 0.0;
+
+	for (int i = 0; i < data->n_rows; i++)
+	{
+		double		w = RowWeight(data, i);
+
+		if (!isfinite(w) || w < 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("training row weight %g is invalid", w),
+					 errdetail("Row %d of the training data has this weight.", i + 1),
+					 errhint("Use finite, non-negative row weights.")));
+		total += w;
+	}
+	if (!(total > 0.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("training data has no rows with positive weight"),
+				 errdetail("The %d training rows have a total weight of %g.",
+						   data->n_rows, total),
+				 errhint("Train on at least one row with a positive weight.")));
+	return total;
+}
+
+/* Raise an error unless a penalty hyperparameter is finite and positive. */
+void
+LinearCheckPositiveParam(const char *name, double value)
+{
+	if (!isfinite(value) || value <= 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hyperparameter \"%s\" must be positive, got %g",
+						name, value),
+				 errhint("Set \"%s\" to a finite value greater than zero.", name)));
+}
+
+/* Normalise count non-negative values to sum 1, leaving all-zero input alone. */
+void
+LinearNormaliseToUnitSum(double *values, int count)
+{
+	double		total = 0.0;
+
+	for (int j = 0; j < count; j++)
+		total += values[j];
+	if (total > 0.0)
+	{
+		for (int j = 0; j < count; j++)
+			values[j] /= total;
+	}
+}
+
+/*
+ * Read count doubles into a new array, first checking that the model has
+ * that many bytes left so a corrupted count cannot trigger a huge palloc.
+ */
+double *
+LinearReadFloat64Array(SerialReader *reader, Size count)
+{
+	Size		remaining = reader->length - reader->offset;
+	double	   *values;
+
+	if (count > remaining / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("automl model binary is truncated"),
+				 errdetail("An array of %zu values does not fit in the %zu bytes left at offset %zu.",
+						   count, remaining, reader->offset),
+				 errhint("Retrain the project with automl_train.")));
+	values = palloc_extended(Max(count, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	SerialGetFloat64Array(reader, values, count);
+	return values;
+}
+
+/* elog(ERROR) unless a model trained on model_cols columns gets n_cols. */
+void
+LinearCheckModelColumns(const char *family, int model_cols, int n_cols)
+{
+	if (model_cols != n_cols)
+		elog(ERROR, "%s model was trained on %d columns but received %d",
+			 family, model_cols, n_cols);
+}
+
+/* True when control sets a deadline and it has passed. */
+bool
+LinearDeadlinePassed(const FitControl *control)
+{
+	return control != NULL && control->deadline > 0 &&
+		AutomlNow() > control->deadline;
+}
+
+/* Append a number as JSON: up to 12 significant digits, null if not finite. */
+void
+LinearAppendNumber(StringInfo buf, double value)
+{
+	if (isfinite(value))
+		appendStringInfo(buf, "%.12g", value);
+	else
+		appendStringInfoString(buf, "null");
+}
