@@ -189,8 +189,8 @@ SELECT max(abs(automl_predict('linref_lasso', l)::float8 - p.value)) < 1e-6 AS s
 FROM linref l,
 	LATERAL (SELECT (i.info -> 'model' ->> 'intercept')::float8
 				 + sum((c ->> 'value')::float8
-					   * ((to_jsonb(l) ->> f.name)::float8 - (col ->> 'mean')::float8)
-					   / (col ->> 'scale')::float8) AS value
+					   * ((to_jsonb(l) ->> f.name)::float8 - (col -> 'shift' ->> 0)::float8)
+					   / (col -> 'divisor' ->> 0)::float8) AS value
 			 FROM linref_info i
 			 JOIN linref_runs r USING (project)
 			 JOIN automl.models m ON m.id = r.model_id,

@@ -160,6 +160,23 @@ AppendEncodingJson(StringInfo buf, const PrepColumn *pc)
 	appendStringInfo(buf, "], \"other\": %s", pc->other ? "true" : "false");
 }
 
+/* Append ", \"key\": [v, ...]", with null for non-finite values. */
+static void
+AppendNumbers(StringInfo buf, const char *key, const double *values, int n)
+{
+	appendStringInfo(buf, ", \"%s\": [", key);
+	for (int k = 0; k < n; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(buf, ", ");
+		if (isfinite(values[k]))
+			appendStringInfo(buf, "%.10g", values[k]);
+		else
+			appendStringInfoString(buf, "null");
+	}
+	appendStringInfoChar(buf, ']');
+}
+
 static void
 AppendColumnJson(StringInfo buf, const PrepColumn *pc)
 {
@@ -175,18 +192,11 @@ AppendColumnJson(StringInfo buf, const PrepColumn *pc)
 	}
 	if (pc->n_parts > 0)
 	{
-		appendStringInfo(buf, ", \"impute\": \"%s\", \"scale\": \"%s\", \"fill\": [",
+		appendStringInfo(buf, ", \"impute\": \"%s\", \"scale\": \"%s\"",
 						 impute_names[pc->impute], scale_names[pc->scale]);
-		for (int k = 0; k < pc->n_parts; k++)
-		{
-			if (k > 0)
-				appendStringInfoString(buf, ", ");
-			if (isfinite(pc->fill[k]))
-				appendStringInfo(buf, "%.10g", pc->fill[k]);
-			else
-				appendStringInfoString(buf, "null");
-		}
-		appendStringInfoChar(buf, ']');
+		AppendNumbers(buf, "fill", pc->fill, pc->n_parts);
+		AppendNumbers(buf, "shift", pc->shift, pc->n_parts);
+		AppendNumbers(buf, "divisor", pc->divisor, pc->n_parts);
 	}
 	if (KIND_HAS_LEVELS(pc->kind))
 		AppendEncodingJson(buf, pc);
