@@ -111,11 +111,15 @@ FROM automl_train('iris', 'species', project => 'knn_iris_manhattan', algorithms
 SELECT round(avg((automl_predict('knn_iris', i) = species)::int), 4) AS training_accuracy
 FROM iris i;
 
--- describe: stored rows, k and metric; knn has no feature importance.
+-- describe: stored rows, k and metric.  knn has no importance of its own,
+-- so permutation importance stands in: it sums to 1 and ranks a petal
+-- measurement first.
 SELECT automl_model_info(model_id) -> 'model' AS model
 FROM automl.deployed_models WHERE project = 'knn_iris';
-SELECT feature_importance IS NULL AS no_importance
-FROM automl.models m JOIN automl.deployed_models d ON d.model_id = m.id
+SELECT round(sum(value::numeric), 3) AS importance_sum,
+	(array_agg(key ORDER BY value::numeric DESC))[1] LIKE 'petal%' AS petal_first
+FROM automl.models m JOIN automl.deployed_models d ON d.model_id = m.id,
+	jsonb_each_text(m.feature_importance)
 WHERE d.project = 'knn_iris';
 
 -- Determinism: the same training twice stores the same model binary.

@@ -14,6 +14,7 @@
 #include "utils/json.h"
 
 #include "catalog.h"
+#include "importance.h"
 #include "metafeatures.h"
 #include "model.h"
 #include "prep.h"
@@ -197,22 +198,32 @@ RefitBest(PrepPlan *plan, const TrainData *data, const Trial *best, uint64 seed)
 	return model;
 }
 
-/* Importance per input column as JSON, or NULL when the family has none. */
+/*
+ * Importance per input column as JSON: the family's own (summed over the
+ * design features each column writes), or permutation importance for
+ * families without one.  NULL for the baseline, which uses no column.
+ */
 static char *
-ImportanceToJson(const AutomlModel *model, int n_features)
+ImportanceToJson(const AutomlModel *model, const TrainData *data, MetricId metric,
+				 uint64 seed)
 {
 	const PrepPlan *plan = model->plan;
-	double	   *features;
 	double	   *columns;
 	StringInfoData buf;
 
-	if (model->family->importance == NULL || n_features == 0)
+	if (model->family == &baseline_family || plan->n_features == 0)
 		return NULL;
-	features = palloc0(sizeof(double) * n_features);
-	columns = palloc0(sizeof(double) * plan->n_columns);
-	model->family->importance(model->state, n_features, features);
-	for (int j = 0; j < n_features; j++)
-		columns[plan->feature_source[j]] += features[j];
+	if (model->family->importance)
+	{
+		double	   *features = palloc0(sizeof(double) * plan->n_features);
+
+		columns = palloc0(sizeof(double) * plan->n_columns);
+		model->family->importance(model->state, plan->n_features, features);
+		for (int j = 0; j < plan->n_features; j++)
+			columns[plan->feature_source[j]] += features[j];
+	}
+	else
+		columns = PermutationImportance(model, data, metric, seed);
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
@@ -363,7 +374,7 @@ FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 						   FamilyConfigToJson(best->family, best->config),
 						   PrepToJson(plan), metric_name, best->score,
 						   result->trials[0].score, metrics.data,
-						   ImportanceToJson(model, plan->n_features),
+						   ImportanceToJson(model, data, metric, request->seed),
 						   AUTOML_MODEL_FORMAT_VERSION, ModelSerialize(model));
 	outcome->deployed = DeployIfBetter(project_id, outcome->model_id, metric, result, champion);
 	outcome->algorithm = pstrdup(best->family->name);
