@@ -42,14 +42,17 @@ if bash test/dump_restore.sh; then record ok "dump and restore"; else record fai
 stop_cluster
 trap - EXIT
 
-# The demo command, on its own cluster.
-if PGPORT=55433 bash test/demo.sh >/tmp/automl-demo.log 2>&1 &&
-	grep -q "deployed" /tmp/automl-demo.log && grep -q "predicted" /tmp/automl-demo.log; then
+# The demo command, on its own cluster: it must train, deploy and predict.
+demo_log=$(mktemp)
+if PGPORT=55433 bash test/demo.sh >"$demo_log" 2>&1 &&
+	grep -q "first model of the project" "$demo_log" &&
+	grep -q "(8 rows)" "$demo_log"; then
 	record ok "demo"
 else
-	cat /tmp/automl-demo.log
+	cat "$demo_log"
 	record fail "demo"
 fi
+rm -f "$demo_log"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
