@@ -234,7 +234,7 @@ CatalogInsertModel(int64 project_id, int64 task_id, int64 trial_id,
 
 	AddInt64(&args, project_id);
 	AddInt64(&args, task_id);
-	AddInt64(&args, trial_id);
+	AddArg(&args, INT8OID, Int64GetDatum(trial_id), trial_id == 0);
 	AddText(&args, algorithm);
 	AddJsonb(&args, hyperparameters_json);
 	AddJsonb(&args, preprocessing_json);

@@ -32,28 +32,68 @@ Shuffle(int *rows, int n, pg_prng_state *prng)
 	}
 }
 
-Resampling *
-ResamplingCreate(const TrainData *data, pg_prng_state *prng)
+/*
+ * Rows of stratum g (a class, or every row for regression), one per group
+ * of duplicates: the group's first row stands for it.  Returns the count.
+ */
+static int
+StratumLeaders(const TrainData *data, const int *group_of_row, int g, int n_strata,
+			   int *rows)
 {
-	Resampling *resampling = palloc0(sizeof(Resampling));
-	int			n_groups = data->task == TASK_CLASSIFICATION ? data->n_classes : 1;
-	int		   *rows = palloc(sizeof(int) * data->n_rows);
-	int			next_fold = 0;
+	int			n = 0;
 
-	resampling->n_folds = Min(automl_cv_folds, data->n_rows);
-	resampling->holdout = data->n_rows >= automl_holdout_threshold;
-	resampling->fold_of_row = palloc(sizeof(int) * data->n_rows);
+	for (int r = 0; r < data->n_rows; r++)
+	{
+		if (n_strata > 1 && (int) data->y[r] != g)
+			continue;
+		if (group_of_row && group_of_row[r] != r)
+			continue;			/* not the first row of its group */
+		rows[n++] = r;
+	}
+	return n;
+}
 
-	for (int g = 0; g < n_groups; g++)
+/*
+ * Give each row its fidelity rank: its position in a seeded shuffle of its
+ * stratum, divided by the stratum size, so the rows with rank below f are a
+ * stratified sample of share f, and samples of growing f are nested.
+ */
+static void
+AssignRanks(Resampling *resampling, const TrainData *data, int n_strata, int *rows,
+			pg_prng_state *prng)
+{
+	for (int g = 0; g < n_strata; g++)
 	{
 		int			n = 0;
 
 		for (int r = 0; r < data->n_rows; r++)
-			if (n_groups == 1 || (int) data->y[r] == g)
+			if (n_strata == 1 || (int) data->y[r] == g)
 				rows[n++] = r;
+		Shuffle(rows, n, prng);
+		for (int i = 0; i < n; i++)
+			resampling->rank[rows[i]] = (double) i / n;
+	}
+}
+
+Resampling *
+ResamplingCreate(const TrainData *data, const int *group_of_row, pg_prng_state *prng)
+{
+	Resampling *resampling = palloc0(sizeof(Resampling));
+	int			n_strata = data->task == TASK_CLASSIFICATION ? data->n_classes : 1;
+	int		   *rows = palloc(sizeof(int) * Max(data->n_rows, 1));
+	int			next_fold = 0;
+
+	resampling->n_folds = Min(automl_cv_folds, data->n_rows);
+	resampling->holdout = data->n_rows >= automl_holdout_threshold;
+	resampling->fold_of_row = palloc(sizeof(int) * Max(data->n_rows, 1));
+	resampling->rank = palloc(sizeof(double) * Max(data->n_rows, 1));
+
+	for (int g = 0; g < n_strata; g++)
+	{
+		int			n = StratumLeaders(data, group_of_row, g, n_strata, rows);
 
 		/* a class with one row cannot be validated: it always trains */
-		if (n_groups > 1 && n == 1)
+		if (n_strata > 1 && n == 1)
 		{
 			resampling->fold_of_row[rows[0]] = -1;
 			resampling->n_train_only++;
@@ -66,6 +106,15 @@ ResamplingCreate(const TrainData *data, pg_prng_state *prng)
 			next_fold = (next_fold + 1) % resampling->n_folds;
 		}
 	}
+
+	/* duplicates follow their group's first row into the same fold */
+	for (int r = 0; group_of_row && r < data->n_rows; r++)
+		if (group_of_row[r] != r)
+		{
+			resampling->fold_of_row[r] = resampling->fold_of_row[group_of_row[r]];
+			resampling->n_duplicates++;
+		}
+	AssignRanks(resampling, data, n_strata, rows, prng);
 	pfree(rows);
 	if (resampling->n_train_only > 0)
 		ereport(NOTICE,
@@ -83,10 +132,16 @@ ResamplingDescribe(const Resampling *resampling)
 	return psprintf("%d-fold cross-validation", resampling->n_folds);
 }
 
-/* Copy the rows where (fold_of_row[r] == fold) == inside into a new TrainData. */
+/*
+ * Copy the rows of fidelity share "fidelity" where (fold_of_row[r] == fold)
+ * == inside into a new TrainData.
+ */
 static TrainData *
-SubsetRows(const TrainData *data, const int *fold_of_row, int fold, bool inside)
+SubsetRows(const TrainData *data, const Resampling *resampling, double fidelity,
+		   int fold, bool inside)
 {
+	const int  *fold_of_row = resampling->fold_of_row;
+
 	TrainData  *subset = palloc(sizeof(TrainData));
 	int			n = 0;
 	double	   *x;
@@ -94,7 +149,7 @@ SubsetRows(const TrainData *data, const int *fold_of_row, int fold, bool inside)
 	double	   *w = NULL;
 
 	for (int r = 0; r < data->n_rows; r++)
-		n += ((fold_of_row[r] == fold) == inside);
+		n += ((fold_of_row[r] == fold) == inside && resampling->rank[r] < fidelity);
 	x = AutomlAllocDoubles(mul_size(n, Max(data->n_cols, 1)), "a resampling fold");
 	y = palloc(sizeof(double) * Max(n, 1));
 	if (data->weights)
@@ -102,7 +157,7 @@ SubsetRows(const TrainData *data, const int *fold_of_row, int fold, bool inside)
 
 	for (int r = 0, i = 0; r < data->n_rows; r++)
 	{
-		if ((fold_of_row[r] == fold) != inside)
+		if ((fold_of_row[r] == fold) != inside || resampling->rank[r] >= fidelity)
 			continue;
 		for (int j = 0; j < data->n_cols; j++)
 			x[(Size) j * n + i] = data->x[(Size) j * data->n_rows + r];
@@ -127,9 +182,8 @@ OutputWidth(const TrainData *data)
 
 double
 EvaluateConfig(const ModelFamily *family, const double *config,
-			   const TrainData *data, const Resampling *resampling,
-			   MetricId metric, const FitControl *control,
-			   EvalPredictions *kept)
+			   const TrainData *data, const Resampling *resampling, double fidelity,
+			   MetricId metric, const FitControl *control, EvalPredictions *kept)
 {
 	int			width = OutputWidth(data);
 	int			n_eval_folds = resampling->holdout ? 1 : resampling->n_folds;
@@ -150,8 +204,13 @@ EvaluateConfig(const ModelFamily *family, const double *config,
 
 		CHECK_FOR_INTERRUPTS();
 		old_context = MemoryContextSwitchTo(fold_context);
-		train = SubsetRows(data, resampling->fold_of_row, fold, false);
-		valid = SubsetRows(data, resampling->fold_of_row, fold, true);
+		train = SubsetRows(data, resampling, fidelity, fold, false);
+		valid = SubsetRows(data, resampling, fidelity, fold, true);
+		if (train->n_rows == 0 || valid->n_rows == 0)
+		{
+			MemoryContextSwitchTo(old_context);
+			continue;
+		}
 		model = family->fit(train, config, control);
 		family->predict(model, valid->x, valid->n_rows, valid->n_cols,
 						pred + (Size) n_scored * width);

@@ -62,10 +62,18 @@ typedef struct Resampling
 	int			n_folds;
 	bool		holdout;
 	int		   *fold_of_row;	/* -1: the row trains in every split */
+	double	   *rank;			/* rows with rank < f form the fidelity-f sample */
 	int			n_train_only;	/* single-row classes */
+	int			n_duplicates;	/* rows placed in the fold of an identical row */
 } Resampling;
 
-extern Resampling *ResamplingCreate(const TrainData *data, pg_prng_state *prng);
+/*
+ * Assign folds, stratified by class.  group_of_row, when not NULL, gives for
+ * each row the first row with identical features; a group shares one fold,
+ * so duplicated rows never straddle training and validation.
+ */
+extern Resampling *ResamplingCreate(const TrainData *data, const int *group_of_row,
+									pg_prng_state *prng);
 extern const char *ResamplingDescribe(const Resampling *resampling);
 
 /* Out-of-fold predictions of the evaluated rows, in evaluation order. */
@@ -77,13 +85,14 @@ typedef struct EvalPredictions
 } EvalPredictions;
 
 /*
- * Fit and score one configuration by resampling: returns the metric over the
- * out-of-fold predictions of every evaluated row, and hands those
- * predictions to *kept when kept is not NULL.
+ * Fit and score one configuration by resampling on the fidelity-share sample
+ * of the rows (1 for all rows): returns the metric over the out-of-fold
+ * predictions of every evaluated row, and hands those predictions to *kept
+ * when kept is not NULL.
  */
 extern double EvaluateConfig(const ModelFamily *family, const double *config,
 							 const TrainData *data, const Resampling *resampling,
-							 MetricId metric, const FitControl *control,
+							 double fidelity, MetricId metric, const FitControl *control,
 							 EvalPredictions *kept);
 
 #endif							/* AUTOML_EVALUATE_H */

@@ -648,3 +648,86 @@ LoadTable(Oid relid, const char *target, List *exclude, pg_prng_state *prng)
 	table->target.kind = COLUMN_TEXT;
 	return table;
 }
+
+/* 64-bit hash of one row's feature values. */
+static uint64
+RowHash(const LoadedTable *table, int row)
+{
+	uint64		hash = 0;
+
+	for (int i = 0; i < table->n_columns; i++)
+	{
+		const LoadedColumn *column = &table->columns[i];
+		uint64		part = 0;
+
+		if (column->values)
+			part = hash_bytes_extended((const unsigned char *) &column->values[row],
+									   sizeof(double), i);
+		if (column->codes)
+			part ^= hash_bytes_uint32_extended((uint32) column->codes[row], i + 1);
+		hash = hash_combine64(hash, part);
+	}
+	return hash;
+}
+
+static bool
+RowsEqual(const LoadedTable *table, int a, int b)
+{
+	for (int i = 0; i < table->n_columns; i++)
+	{
+		const LoadedColumn *column = &table->columns[i];
+
+		if (column->values &&
+			memcmp(&column->values[a], &column->values[b], sizeof(double)) != 0)
+			return false;
+		if (column->codes && column->codes[a] != column->codes[b])
+			return false;
+	}
+	return true;
+}
+
+typedef struct HashedRow
+{
+	uint64		hash;
+	int			row;
+} HashedRow;
+
+static int
+CompareHashedRows(const void *a, const void *b)
+{
+	const HashedRow *x = a;
+	const HashedRow *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->row - y->row;
+}
+
+int *
+LoadDuplicateGroups(const LoadedTable *table)
+{
+	HashedRow  *rows = palloc(sizeof(HashedRow) * Max(table->n_rows, 1));
+	int		   *group_of_row = palloc(sizeof(int) * Max(table->n_rows, 1));
+
+	for (int r = 0; r < table->n_rows; r++)
+	{
+		rows[r].hash = RowHash(table, r);
+		rows[r].row = r;
+		group_of_row[r] = r;
+	}
+	qsort(rows, table->n_rows, sizeof(HashedRow), CompareHashedRows);
+
+	/* within a run of equal hashes, rows equal to the run's first row join it */
+	for (int i = 1, first = 0; i < table->n_rows; i++)
+	{
+		if (rows[i].hash != rows[first].hash)
+		{
+			first = i;
+			continue;
+		}
+		if (RowsEqual(table, rows[first].row, rows[i].row))
+			group_of_row[rows[i].row] = rows[first].row;
+	}
+	pfree(rows);
+	return group_of_row;
+}

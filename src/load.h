@@ -65,6 +65,12 @@ extern Oid	LoadResolveRelation(const char *relation);
 extern LoadedTable *LoadTable(Oid relid, const char *target, List *exclude,
 							  pg_prng_state *prng);
 
+/*
+ * For each row, the first row with identical feature values (itself when
+ * unique), so resampling can keep duplicates on one side of every split.
+ */
+extern int *LoadDuplicateGroups(const LoadedTable *table);
+
 /* The column kind for a type, or false when the type is not supported. */
 extern bool LoadColumnKind(Oid typid, ColumnKind *kind);
 

@@ -6,6 +6,7 @@
 
 #include "fmgr.h"
 
+#include "ensemble.h"
 #include "model.h"
 
 /* Offset of the int64 total length, patched once the body is written. */
@@ -117,7 +118,8 @@ ModelDeserialize(const bytea *binary)
 
 	model->plan = PrepDeserialize(&reader);
 	family_name = SerialGetString(&reader);
-	model->family = FamilyByName(family_name);
+	model->family = strcmp(family_name, ensemble_family.name) == 0
+		? &ensemble_family : FamilyByName(family_name);
 	if (model->family == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

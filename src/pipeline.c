@@ -24,6 +24,12 @@
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_INTEGER_CLASSES 20
 
+/* Share of the time budget one evaluation may take, at least one second. */
+#define TRIAL_CAP_SHARE 0.25
+
+/* Share of the time budget the refit may run past the deadline, at least 1 s. */
+#define REFIT_OVERSHOOT 0.1
+
 /* Largest to smallest class size from which class weights are balanced. */
 #define IMBALANCE_RATIO 3.0
 
@@ -184,20 +190,6 @@ ReportFamilies(const SearchResult *result, const SearchOptions *options)
 	pfree(buf.data);
 }
 
-/* Refit the chosen configuration on every training row. */
-static AutomlModel *
-RefitBest(PrepPlan *plan, const TrainData *data, const Trial *best, uint64 seed)
-{
-	AutomlModel *model = palloc0(sizeof(AutomlModel));
-	FitControl	control = {.seed = seed, .deadline = 0};
-
-	model->plan = plan;
-	model->family = best->family;
-	memcpy(model->config, best->config, sizeof(model->config));
-	model->state = best->family->fit(data, best->config, &control);
-	return model;
-}
-
 /*
  * Importance per input column as JSON: the family's own (summed over the
  * design features each column writes), or permutation importance for
@@ -209,20 +201,23 @@ ImportanceToJson(const AutomlModel *model, const TrainData *data, MetricId metri
 {
 	const PrepPlan *plan = model->plan;
 	double	   *columns;
+	double		total = 0.0;
 	StringInfoData buf;
 
 	if (model->family == &baseline_family || plan->n_features == 0)
 		return NULL;
+	columns = palloc0(sizeof(double) * plan->n_columns);
 	if (model->family->importance)
 	{
 		double	   *features = palloc0(sizeof(double) * plan->n_features);
 
-		columns = palloc0(sizeof(double) * plan->n_columns);
 		model->family->importance(model->state, plan->n_features, features);
 		for (int j = 0; j < plan->n_features; j++)
 			columns[plan->feature_source[j]] += features[j];
+		for (int j = 0; j < plan->n_features; j++)
+			total += features[j];
 	}
-	else
+	if (!(total > 0))
 		columns = PermutationImportance(model, data, metric, seed);
 
 	initStringInfo(&buf);
@@ -240,21 +235,23 @@ ImportanceToJson(const AutomlModel *model, const TrainData *data, MetricId metri
 	return buf.data;
 }
 
-/* Store every trial; returns the catalog id of trial number "keep". */
+/* Store every trial; returns the catalog id of trial number "keep" (0 for none). */
 static int64
 StoreTrials(int64 task_id, const SearchResult *result, const TrainData *data,
 			const Resampling *resampling, MetricId metric, int keep)
 {
-	char	   *budget = psprintf("{\"rows\": %d, \"folds\": %d, \"resampling\": \"%s\"}",
-								  data->n_rows, resampling->n_folds,
-								  resampling->holdout ? "holdout" : "cv");
 	int64		kept_id = 0;
 
 	for (int t = 0; t < result->n_trials; t++)
 	{
 		const Trial *trial = &result->trials[t];
+		char	   *budget;
 		int64		id;
 
+		budget = psprintf("{\"fidelity\": %.6g, \"rows\": %d, \"folds\": %d, "
+						  "\"resampling\": \"%s\", \"source\": \"%s\"}",
+						  trial->fidelity, data->n_rows, resampling->n_folds,
+						  resampling->holdout ? "holdout" : "cv", trial->source);
 		id = CatalogInsertTrial(task_id, t + 1, trial->family->name,
 								FamilyConfigToJson(trial->family, trial->config),
 								budget, MetricGetInfo(metric)->name,
@@ -275,11 +272,10 @@ StoreTrials(int64 task_id, const SearchResult *result, const TrainData *data,
  */
 static bool
 DeployIfBetter(int64 project_id, int64 model_id, MetricId metric,
-			   const SearchResult *result, int champion)
+			   const SearchResult *result, double score, int champion)
 {
 	DeployedModel current;
 	const char *name = MetricGetInfo(metric)->name;
-	double		score = result->trials[result->best].score;
 	char	   *reason;
 
 	if (!CatalogDeployedModel(project_id, &current))
@@ -346,39 +342,40 @@ ChampionStart(const TrainRequest *request, SearchOptions *options)
 static void
 FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 		  const TrainData *data, const Resampling *resampling,
-		  const SearchResult *result, MetricId metric, int champion,
+		  const SearchResult *result, const SearchOptions *options, int champion,
 		  TrainOutcome *outcome)
 {
-	const Trial *best = &result->trials[result->best];
-	AutomlModel *model = RefitBest(plan, data, best, request->seed);
+	MetricId	metric = options->metric;
 	const char *task_name = TaskKindName(plan->task);
 	const char *metric_name = MetricGetInfo(metric)->name;
+	double		overshoot = Max(REFIT_OVERSHOOT * request->time_budget, 1.0);
+	Choice		choice;
 	int64		project_id;
 	int64		task_id;
 	int64		trial_id;
 	StringInfoData metrics;
 
+	RefitChoice(&choice, plan, data, result, request->seed, options->deadline + overshoot);
 	initStringInfo(&metrics);
-	MetricAppendAllJson(&metrics, plan->task, result->best_predictions.y,
-						result->best_predictions.pred, result->best_predictions.n,
-						plan->n_classes);
+	MetricAppendAllJson(&metrics, plan->task, choice.predictions->y,
+						choice.predictions->pred, choice.predictions->n, plan->n_classes);
 
 	project_id = CatalogSaveProject(request->project, table->relation,
 									request->target, task_name, metric_name);
 	task_id = CatalogInsertTask(project_id, table->relation, request->target, task_name,
 								table->n_rows, plan->n_features,
 								MetaFeaturesToJson(table, plan->task, plan->n_classes, data->y));
-	trial_id = StoreTrials(task_id, result, data, resampling, metric, result->best);
+	trial_id = StoreTrials(task_id, result, data, resampling, metric, choice.trial);
 	outcome->model_id =
-		CatalogInsertModel(project_id, task_id, trial_id, best->family->name,
-						   FamilyConfigToJson(best->family, best->config),
-						   PrepToJson(plan), metric_name, best->score,
-						   result->trials[0].score, metrics.data,
-						   ImportanceToJson(model, data, metric, request->seed),
-						   AUTOML_MODEL_FORMAT_VERSION, ModelSerialize(model));
-	outcome->deployed = DeployIfBetter(project_id, outcome->model_id, metric, result, champion);
-	outcome->algorithm = pstrdup(best->family->name);
-	outcome->score = best->score;
+		CatalogInsertModel(project_id, task_id, trial_id, choice.algorithm,
+						   choice.hyperparameters, PrepToJson(plan), metric_name,
+						   choice.score, result->trials[0].score, metrics.data,
+						   ImportanceToJson(choice.model, data, metric, request->seed),
+						   AUTOML_MODEL_FORMAT_VERSION, ModelSerialize(choice.model));
+	outcome->deployed = DeployIfBetter(project_id, outcome->model_id, metric, result,
+									   choice.score, champion);
+	outcome->algorithm = pstrdup(choice.algorithm);
+	outcome->score = choice.score;
 	outcome->baseline_score = result->trials[0].score;
 	outcome->trials = result->n_trials;
 	outcome->finished = 0;
@@ -468,7 +465,7 @@ PrepareData(const TrainRequest *request, pg_prng_state *prng, LoadedTable **tabl
 	data->y = PrepTargetVector(plan, table);
 	data->n_rows = table->n_rows;
 	data->n_classes = plan->n_classes;
-	*resampling = ResamplingCreate(data, prng);
+	*resampling = ResamplingCreate(data, LoadDuplicateGroups(table), prng);
 
 	/* drop and fit columns, then build the design matrix */
 	PrepFitColumns(plan, table, data->y, column_options, prng);
@@ -504,7 +501,10 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 					ResamplingDescribe(resampling))));
 
 	options.max_trials = request->max_trials;
+	options.start = start;
 	options.deadline = start + request->time_budget;
+	options.trial_cap = Max(TRIAL_CAP_SHARE * request->time_budget, 1.0);
+	options.ensemble = true;
 	options.seed = (uint64) request->seed;
 	options.fixed_config = request->fixed ? request->fixed_config : NULL;
 	options.n_start = ChampionStart(request, &options);
@@ -514,7 +514,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	outcome->project = request->project;
 	outcome->task = data.task;
 	outcome->metric = MetricGetInfo(options.metric)->name;
-	FinishRun(request, plan, table, &data, resampling, result, options.metric,
+	FinishRun(request, plan, table, &data, resampling, result, &options,
 			  options.n_start > 0 ? 1 : -1, outcome);
 	ReportChoice(outcome);
 	outcome->seconds = AutomlNow() - start;

@@ -1,6 +1,21 @@
 /*
  * search.c
- *		Random search over model families and their hyperparameters.
+ *		Model selection and hyperparameter search within a budget.
+ *
+ * Order of evaluations: the baseline; the start configurations (the
+ * deployed model's on a retrain); each family's default configuration;
+ * then proposals, at random until TPE has enough observations (see
+ * search_tpe.c).  On tables with at least HALVING_MIN_ROWS * ETA rows,
+ * proposals run in successive-halving brackets (Jamieson and Talwalkar
+ * 2016): ETA^(rungs-1) configurations are scored on a nested stratified
+ * row sample of share ETA^-(rungs-1), the best 1/ETA of them move to a
+ * sample ETA times larger, up to all rows.  Only full-fidelity trials can
+ * be chosen or enter an ensemble.
+ *
+ * Time: the search stops when the time left before the deadline would not
+ * cover refitting the best trial on all rows, and each evaluation stops at
+ * options->trial_cap seconds (the family keeps what it fitted, the trial is
+ * marked timeout and not eligible).
  *
  * Each trial is evaluated inside an internal subtransaction, so a family
  * that raises an error (out of memory under automl.memory_limit, a solver
@@ -16,6 +31,11 @@
 #include "utils/resowner.h"
 
 #include "search.h"
+
+#define ETA 3
+#define MAX_RUNGS 3
+#define HALVING_MIN_ROWS 1000
+#define POOL_SIZE 20
 
 const char *
 TrialStatusName(TrialStatus status)
@@ -35,19 +55,20 @@ TrialStatusName(TrialStatus status)
 /* Evaluate one trial, recording an error raised by the family as a failure. */
 static void
 RunTrial(Trial *trial, const TrainData *data, const Resampling *resampling,
-		 const SearchOptions *options, uint64 seed, EvalPredictions *kept)
+		 const SearchOptions *options, uint64 seed, double deadline,
+		 EvalPredictions *kept)
 {
 	MemoryContext old_context = CurrentMemoryContext;
 	ResourceOwner old_owner = CurrentResourceOwner;
-	FitControl	control = {.seed = seed, .deadline = options->deadline};
 	double		start = AutomlNow();
+	FitControl	control = {.seed = seed, .deadline = Min(deadline, start + options->trial_cap)};
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(old_context);
 	PG_TRY();
 	{
-		trial->score = EvaluateConfig(trial->family, trial->config, data,
-									  resampling, options->metric, &control, kept);
+		trial->score = EvaluateConfig(trial->family, trial->config, data, resampling,
+									  trial->fidelity, options->metric, &control, kept);
 		trial->status = TRIAL_OK;
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(old_context);
@@ -72,41 +93,88 @@ RunTrial(Trial *trial, const TrainData *data, const Resampling *resampling,
 	PG_END_TRY();
 
 	trial->seconds = AutomlNow() - start;
-	if (trial->status == TRIAL_OK && options->deadline > 0 &&
-		AutomlNow() > options->deadline && trial->family != &baseline_family)
+	if (trial->status == TRIAL_OK && trial->family != &baseline_family &&
+		AutomlNow() > control.deadline)
 		trial->status = TRIAL_TIMEOUT;
 }
 
-/* Choose the family and configuration of trial number t. */
-static void
-ProposeTrial(Trial *trial, int t, const SearchOptions *options,
-			 pg_prng_state *prng)
+double
+SearchRefitSeconds(const SearchResult *result, int t, const Resampling *resampling)
 {
-	int			defaults_end = options->n_start + options->n_families;
+	const Trial *trial = &result->trials[t];
+	int			fits = resampling->holdout ? 1 : resampling->n_folds;
 
-	if (t == 0)
-		trial->family = &baseline_family;
-	else if (t <= options->n_start)
+	/* one fit on all rows costs about a fold fit scaled by k / (k - 1) */
+	return trial->seconds / fits * resampling->n_folds / Max(resampling->n_folds - 1, 1)
+		/ Max(trial->fidelity, 1e-3);
+}
+
+/* Seconds to reserve for refitting the current choice after the search. */
+static double
+RefitReserve(const SearchResult *result, const Resampling *resampling)
+{
+	if (result->n_trials == 0)
+		return 0.0;
+	return 1.2 * SearchRefitSeconds(result, result->best, resampling);
+}
+
+static bool
+OutOfBudget(const SearchResult *result, const SearchOptions *options,
+			const Resampling *resampling, int max_trials)
+{
+	if (result->n_trials >= max_trials)
+		return true;
+	return AutomlNow() + RefitReserve(result, resampling) > options->deadline;
+}
+
+static Trial *
+AddTrial(SearchResult *result, const ModelFamily *family, const double *config,
+		 double fidelity, const char *source)
+{
+	Trial	   *trial;
+
+	if (result->n_trials == result->capacity)
 	{
-		trial->family = options->start_families[t - 1];
-		memcpy(trial->config, options->start_configs + (Size) (t - 1) * AUTOML_MAX_PARAMS,
-			   sizeof(trial->config));
+		result->capacity *= 2;
+		result->trials = repalloc(result->trials, sizeof(Trial) * result->capacity);
 	}
-	else if (options->fixed_config)
+	trial = &result->trials[result->n_trials++];
+	memset(trial, 0, sizeof(Trial));
+	trial->family = family;
+	if (config)
+		memcpy(trial->config, config, sizeof(trial->config));
+	trial->fidelity = fidelity;
+	trial->source = source;
+	return trial;
+}
+
+/* Keep the predictions of a full-fidelity trial if it ranks in the pool. */
+static void
+KeepInPool(SearchResult *result, int t, EvalPredictions *predictions, MetricId metric)
+{
+	int			worst = 0;
+
+	if (result->n_pool < POOL_SIZE)
 	{
-		trial->family = options->families[0];
-		memcpy(trial->config, options->fixed_config, sizeof(trial->config));
+		result->pool[result->n_pool].trial = t;
+		result->pool[result->n_pool++].predictions = *predictions;
+		return;
 	}
-	else if (t <= defaults_end)
+	for (int i = 1; i < result->n_pool; i++)
+		if (MetricBetter(metric, result->trials[result->pool[worst].trial].score,
+						 result->trials[result->pool[i].trial].score))
+			worst = i;
+	if (!MetricBetter(metric, result->trials[t].score,
+					  result->trials[result->pool[worst].trial].score))
 	{
-		trial->family = options->families[t - options->n_start - 1];
-		FamilyDefaultConfig(trial->family, trial->config);
+		pfree(predictions->y);
+		pfree(predictions->pred);
+		return;
 	}
-	else
-	{
-		trial->family = options->families[pg_prng_uint64_range(prng, 0, options->n_families - 1)];
-		FamilySampleConfig(trial->family, prng, trial->config);
-	}
+	pfree(result->pool[worst].predictions.y);
+	pfree(result->pool[worst].predictions.pred);
+	result->pool[worst].trial = t;
+	result->pool[worst].predictions = *predictions;
 }
 
 static void
@@ -119,44 +187,184 @@ ReportNewBest(const Trial *trial, int t, MetricId metric)
 					FamilyConfigToJson(trial->family, trial->config))));
 }
 
+/* Evaluate the last added trial and update the best and the pool. */
+static void
+EvaluateLast(SearchResult *result, const TrainData *data, const Resampling *resampling,
+			 const SearchOptions *options)
+{
+	int			t = result->n_trials - 1;
+	Trial	   *trial = &result->trials[t];
+	EvalPredictions predictions = {0};
+	bool		full = trial->fidelity >= 1.0;
+
+	CHECK_FOR_INTERRUPTS();
+	RunTrial(trial, data, resampling, options, options->seed + t,
+			 options->deadline, full ? &predictions : NULL);
+	if (!full || trial->status != TRIAL_OK)
+	{
+		if (predictions.n > 0)
+		{
+			pfree(predictions.y);
+			pfree(predictions.pred);
+		}
+		return;
+	}
+	if (t == 0 || MetricBetter(options->metric, trial->score,
+							   result->trials[result->best].score))
+	{
+		result->best = t;
+		result->best_predictions = predictions;
+		ReportNewBest(trial, t, options->metric);
+	}
+	if (t > 0)
+		KeepInPool(result, t, &predictions, options->metric);
+}
+
+/* A new configuration: TPE when it has enough observations, else random. */
+static const char *
+Propose(const SearchResult *result, const SearchOptions *options, pg_prng_state *prng,
+		const ModelFamily **family, double *config)
+{
+	if (TpePropose(result, options, prng, family, config))
+		return "model";
+	*family = options->families[pg_prng_uint64_range(prng, 0, options->n_families - 1)];
+	FamilySampleConfig(*family, prng, config);
+	return "random";
+}
+
+/* Number of fidelity rungs the table affords: 1 means no halving. */
+static int
+RungCount(int n_rows)
+{
+	int			rungs = 1;
+	double		rows = n_rows;
+
+	while (rungs < MAX_RUNGS && rows / ETA >= HALVING_MIN_ROWS)
+	{
+		rows /= ETA;
+		rungs++;
+	}
+	return rungs;
+}
+
+static int
+CompareByScore(const void *a, const void *b, void *arg)
+{
+	const int  *ia = a;
+	const int  *ib = b;
+	const SearchResult *result = ((void **) arg)[0];
+	MetricId	metric = *(const MetricId *) ((void **) arg)[1];
+	const Trial *ta = &result->trials[*ia];
+	const Trial *tb = &result->trials[*ib];
+
+	if (MetricBetter(metric, ta->score, tb->score))
+		return -1;
+	if (MetricBetter(metric, tb->score, ta->score))
+		return 1;
+	return *ia - *ib;
+}
+
+/* One successive-halving bracket of proposals. */
+static void
+RunBracket(SearchResult *result, const TrainData *data, const Resampling *resampling,
+		   const SearchOptions *options, pg_prng_state *prng, int rungs, int max_trials)
+{
+	int			n_configs = (int) pow(ETA, rungs - 1);
+	int		   *alive = palloc(sizeof(int) * n_configs);
+	int			n_alive = 0;
+	double		fidelity = pow(ETA, -(rungs - 1));
+	void	   *sort_arg[2] = {result, (void *) &options->metric};
+
+	for (int c = 0; c < n_configs && !OutOfBudget(result, options, resampling, max_trials); c++)
+	{
+		const ModelFamily *family;
+		double		config[AUTOML_MAX_PARAMS];
+		const char *source = Propose(result, options, prng, &family, config);
+
+		AddTrial(result, family, config, fidelity, source);
+		EvaluateLast(result, data, resampling, options);
+		alive[n_alive++] = result->n_trials - 1;
+	}
+	for (int rung = 1; rung < rungs && n_alive > 0; rung++)
+	{
+		int			n_next = Max(n_alive / ETA, 1);
+
+		qsort_arg(alive, n_alive, sizeof(int), CompareByScore, sort_arg);
+		fidelity = Min(fidelity * ETA, 1.0);
+		for (int i = 0; i < n_next; i++)
+		{
+			Trial	   *parent = &result->trials[alive[i]];
+
+			if (parent->status != TRIAL_OK ||
+				OutOfBudget(result, options, resampling, max_trials))
+			{
+				n_next = i;
+				break;
+			}
+			AddTrial(result, parent->family, parent->config, fidelity, "promoted");
+			EvaluateLast(result, data, resampling, options);
+			alive[i] = result->n_trials - 1;
+		}
+		n_alive = n_next;
+	}
+	pfree(alive);
+}
+
+/* The baseline, start configurations and family defaults, at full fidelity. */
+static void
+RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *resampling,
+			   const SearchOptions *options, int max_trials)
+{
+	AddTrial(result, &baseline_family, NULL, 1.0, "baseline");
+	EvaluateLast(result, data, resampling, options);
+	for (int s = 0; s < options->n_start; s++)
+	{
+		if (OutOfBudget(result, options, resampling, max_trials))
+			return;
+		AddTrial(result, options->start_families[s],
+				 options->start_configs + (Size) s * AUTOML_MAX_PARAMS, 1.0, "start");
+		EvaluateLast(result, data, resampling, options);
+	}
+	if (options->fixed_config)
+	{
+		AddTrial(result, options->families[0], options->fixed_config, 1.0, "fixed");
+		EvaluateLast(result, data, resampling, options);
+		return;
+	}
+	for (int f = 0; f < options->n_families; f++)
+	{
+		double		config[AUTOML_MAX_PARAMS];
+
+		if (OutOfBudget(result, options, resampling, max_trials))
+			return;
+		FamilyDefaultConfig(options->families[f], config);
+		AddTrial(result, options->families[f], config, 1.0, "default");
+		EvaluateLast(result, data, resampling, options);
+	}
+}
+
 SearchResult *
 SearchRun(const TrainData *data, const Resampling *resampling,
 		  const SearchOptions *options)
 {
 	SearchResult *result = palloc0(sizeof(SearchResult));
-	int			max_trials = options->fixed_config ? 2 + options->n_start
-		: Max(options->max_trials, 1);
+	int			max_trials = Max(options->max_trials, 1);
+	int			rungs = RungCount(data->n_rows);
 	pg_prng_state prng;
 
 	pg_prng_seed(&prng, options->seed);
-	result->trials = palloc0(sizeof(Trial) * max_trials);
-	result->best = 0;
+	result->capacity = 64;
+	result->trials = palloc0(sizeof(Trial) * result->capacity);
+	result->pool = palloc0(sizeof(PoolEntry) * POOL_SIZE);
 
-	for (int t = 0; t < max_trials; t++)
-	{
-		Trial	   *trial = &result->trials[t];
-		EvalPredictions predictions = {0};
+	RunFixedTrials(result, data, resampling, options, max_trials);
+	while (!options->fixed_config && options->n_families > 0 &&
+		   !OutOfBudget(result, options, resampling, max_trials))
+		RunBracket(result, data, resampling, options, &prng, rungs, max_trials);
 
-		if (t > 0 && (options->n_families == 0 || AutomlNow() > options->deadline))
-			break;
-		CHECK_FOR_INTERRUPTS();
-		ProposeTrial(trial, t, options, &prng);
-		RunTrial(trial, data, resampling, options, options->seed + t, &predictions);
-		result->n_trials++;
-
-		if (trial->status == TRIAL_OK &&
-			(t == 0 || MetricBetter(options->metric, trial->score,
-									result->trials[result->best].score)))
-		{
-			result->best = t;
-			result->best_predictions = predictions;
-			ReportNewBest(trial, t, options->metric);
-		}
-		else if (predictions.n > 0)
-		{
-			pfree(predictions.y);
-			pfree(predictions.pred);
-		}
-	}
+	if (options->ensemble && !options->fixed_config)
+		EnsembleSelect(result, options->metric,
+					   data->task == TASK_CLASSIFICATION ? data->n_classes : 1,
+					   data->n_classes);
 	return result;
 }

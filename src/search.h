@@ -12,11 +12,14 @@ typedef struct SearchOptions
 {
 	const ModelFamily **families;	/* candidates, baseline excluded */
 	int			n_families;
-	int			max_trials;		/* including the baseline */
-	double		deadline;		/* AutomlNow() value to stop by */
+	int			max_trials;		/* evaluations, including the baseline */
+	double		start;			/* AutomlNow() when the call began */
+	double		deadline;		/* AutomlNow() value the search must end by */
+	double		trial_cap;		/* seconds one evaluation may take */
 	uint64		seed;
 	MetricId	metric;
 	const double *fixed_config; /* evaluate only this config of families[0] */
+	bool		ensemble;		/* try ensemble selection after the search */
 
 	/* configurations evaluated right after the baseline, in order */
 	int			n_start;
@@ -28,35 +31,77 @@ typedef enum TrialStatus
 {
 	TRIAL_OK,
 	TRIAL_FAILED,				/* the fit raised an error, kept in error */
-	TRIAL_TIMEOUT				/* finished past the deadline, not eligible */
+	TRIAL_TIMEOUT				/* stopped by its time cap, not eligible */
 } TrialStatus;
 
 typedef struct Trial
 {
 	const ModelFamily *family;
 	double		config[AUTOML_MAX_PARAMS];
+	double		fidelity;		/* share of the rows evaluated on */
 	double		score;
 	double		seconds;
 	TrialStatus status;
 	char	   *error;
+	const char *source;			/* "baseline", "start", "default", "random", "model" */
 } Trial;
+
+/* Out-of-fold predictions kept for ensemble selection. */
+typedef struct PoolEntry
+{
+	int			trial;
+	EvalPredictions predictions;
+} PoolEntry;
 
 typedef struct SearchResult
 {
 	Trial	   *trials;
 	int			n_trials;
+	int			capacity;
 	int			best;			/* index of the best eligible trial */
 	EvalPredictions best_predictions;	/* out-of-fold, of the best trial */
+
+	/* the best full-fidelity trials' predictions, for ensemble selection */
+	PoolEntry  *pool;
+	int			n_pool;
+
+	/* the selected ensemble: members (trial indexes) and weights, or none */
+	int			n_members;
+	int		   *member_trials;
+	double	   *member_weights;
+	double		ensemble_score;
+	EvalPredictions ensemble_predictions;
 } SearchResult;
 
 /*
  * Run the search: the baseline first, then the start configurations, then
- * each family's default configuration, then random configurations of
- * randomly chosen families, until max_trials or the deadline.
+ * each family's default configuration, then proposals (random at first,
+ * then TPE) until max_trials or the deadline.  On tables large enough, new
+ * proposals go through successive halving on nested row samples.
  */
 extern SearchResult *SearchRun(const TrainData *data, const Resampling *resampling,
 							   const SearchOptions *options);
 
 extern const char *TrialStatusName(TrialStatus status);
+
+/* Estimated seconds to refit trial t on all rows. */
+extern double SearchRefitSeconds(const SearchResult *result, int t,
+								 const Resampling *resampling);
+
+/*
+ * Propose a family and configuration with the tree-structured Parzen
+ * estimator from the finished trials (search_tpe.c).  Returns false when
+ * there are too few observations, so the caller samples at random.
+ */
+extern bool TpePropose(const SearchResult *result, const SearchOptions *options,
+					   pg_prng_state *prng, const ModelFamily **family, double *config);
+
+/*
+ * Greedy ensemble selection with replacement over the pool (ensemble.c).
+ * Sets the result's members and weights when an ensemble of two or more
+ * distinct trials beats the best single trial.
+ */
+extern void EnsembleSelect(SearchResult *result, MetricId metric, int width,
+						   int n_classes);
 
 #endif							/* AUTOML_SEARCH_H */

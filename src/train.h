@@ -10,6 +10,8 @@
 #include "nodes/pg_list.h"
 
 #include "family.h"
+#include "model.h"
+#include "search.h"
 
 /* The arguments of one automl_train call, validated. */
 typedef struct TrainRequest
@@ -45,6 +47,21 @@ typedef struct TrainOutcome
 	int64		model_id;
 	bool		deployed;
 } TrainOutcome;
+
+/* The model a run stores: the best trial or an ensemble, refit on all rows. */
+typedef struct Choice
+{
+	AutomlModel *model;
+	const char *algorithm;
+	char	   *hyperparameters;	/* JSON */
+	double		score;			/* resampled score */
+	const EvalPredictions *predictions; /* out-of-fold, for the stored metrics */
+	int			trial;			/* index of the chosen trial, -1 for an ensemble */
+} Choice;
+
+/* Refit the search's choice on every row of data, stopping at deadline. */
+extern void RefitChoice(Choice *choice, PrepPlan *plan, const TrainData *data,
+						const SearchResult *result, uint64 seed, double deadline);
 
 /* Run the pipeline with SPI connected; fills outcome. */
 extern void TrainRun(const TrainRequest *request, TrainOutcome *outcome);

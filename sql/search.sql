@@ -1,0 +1,85 @@
+-- The search: successive halving on large tables, TPE proposals after a
+-- start-up phase, ensemble selection, reproducibility.
+CREATE TABLE halving AS
+SELECT g AS id, sin(g * 0.37)::float8 AS a, cos(g * 0.11)::float8 AS b,
+	((g * 7919) % 1000)::float8 / 1000 AS c,
+	CASE WHEN (sin(g * 0.37) + cos(g * 0.11) > 0.3) <> (g % 13 = 0) THEN 'p' ELSE 'n' END AS y
+FROM generate_series(1, 9000) g;
+
+SET client_min_messages = warning;
+SELECT project_name, trials
+FROM automl_train('halving', 'y', algorithms => ARRAY['logistic', 'tree'], exclude => ARRAY['id'],
+				  seed => 3, max_trials => 24, time_budget => 600);
+RESET client_min_messages;
+
+-- Fidelities: nested samples of 1/9, 1/3 and all rows; only a third of
+-- each rung moves up.
+SELECT (budget ->> 'fidelity')::numeric(5, 3) AS fidelity, budget ->> 'source' AS source,
+	count(*) AS trials
+FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
+WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'halving')
+GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT count(*) FILTER (WHERE (budget ->> 'fidelity')::float8 < 0.2)
+	> count(*) FILTER (WHERE budget ->> 'source' = 'promoted' AND (budget ->> 'fidelity')::float8 = 1)
+	AS fewer_promoted_than_screened
+FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
+WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'halving');
+
+-- TPE takes over from random proposals once it has ten observations.
+SET client_min_messages = warning;
+SELECT project_name FROM automl_train('iris', 'species', project => 'iris_tpe',
+	algorithms => ARRAY['logistic', 'tree', 'knn'], seed => 8, max_trials => 30, time_budget => 600);
+RESET client_min_messages;
+SELECT budget ->> 'source' AS source, count(*) AS trials, min(trial_number) AS first_trial
+FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
+WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'iris_tpe')
+GROUP BY 1 ORDER BY 3;
+
+-- Ensemble selection: members and weights in the stored model.
+SELECT m.algorithm,
+	jsonb_array_length(automl_model_info(m.id) -> 'model' -> 'members') >= 2 AS several_members,
+	round((SELECT sum((x ->> 'weight')::numeric)
+		   FROM jsonb_array_elements(automl_model_info(m.id) -> 'model' -> 'members') x), 3)
+		AS weight_sum,
+	m.trial_id IS NULL AS no_single_trial
+FROM automl.models m
+WHERE m.project_id = (SELECT id FROM automl.projects WHERE name = 'titanic')
+ORDER BY m.id LIMIT 1;
+
+-- With a seed and an iteration budget, two runs give identical trials and
+-- identical models.
+SET client_min_messages = warning;
+SELECT model_id AS first_model FROM automl_train('titanic', 'survived', project => 'repeat_a',
+	exclude => ARRAY['alive'], algorithms => ARRAY['logistic', 'tree', 'naive_bayes'],
+	seed => 21, max_trials => 20, time_budget => 600) \gset
+SELECT model_id AS second_model FROM automl_train('titanic', 'survived', project => 'repeat_b',
+	exclude => ARRAY['alive'], algorithms => ARRAY['logistic', 'tree', 'naive_bayes'],
+	seed => 21, max_trials => 20, time_budget => 600) \gset
+RESET client_min_messages;
+SELECT a.model = b.model AS same_binary FROM automl.models a, automl.models b
+WHERE a.id = :first_model AND b.id = :second_model;
+SELECT count(*) AS trials,
+	count(*) FILTER (WHERE a.algorithm = b.algorithm AND a.hyperparameters = b.hyperparameters
+					 AND a.score IS NOT DISTINCT FROM b.score) AS identical
+FROM automl.leaderboard a JOIN automl.leaderboard b USING (trial_number)
+WHERE a.project = 'repeat_a' AND b.project = 'repeat_b';
+
+-- Duplicated rows never straddle training and validation.  Each x below
+-- appears ten times with a label that is noise between neighbouring x, so
+-- 1-NN would score 1.0 if copies of a row were split across folds.
+CREATE TABLE copies AS
+SELECT (g % 40)::float8 AS x,
+	CASE WHEN substr(md5((g % 40)::text), 1, 1) < '8' THEN 'a' ELSE 'b' END AS y
+FROM generate_series(1, 400) g;
+SET client_min_messages = warning;
+SELECT score < 0.75 AS copies_kept_apart
+FROM automl_train('copies', 'y', algorithms => ARRAY['knn'], hyperparameters => '{"n_neighbors": 1}');
+RESET client_min_messages;
+
+-- A budget too small for the search still stores the baseline or the
+-- best finished model.
+SET client_min_messages = warning;
+SELECT algorithm IS NOT NULL AS stored, trials >= 1 AS ran
+FROM automl_train('halving', 'y', project => 'halving_tiny', exclude => ARRAY['id'],
+				  time_budget => 0.5, max_trials => 1000);
+RESET client_min_messages;
