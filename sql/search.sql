@@ -83,3 +83,14 @@ SELECT algorithm IS NOT NULL AS stored, trials >= 1 AS ran
 FROM automl_train('halving', 'y', project => 'halving_tiny', exclude => ARRAY['id'],
 				  time_budget => 0.5, max_trials => 1000);
 RESET client_min_messages;
+
+-- Conditional hyperparameters: l1_ratio is tuned only for elastic net and
+-- stays at its default otherwise.
+SET client_min_messages = warning;
+SELECT project_name FROM automl_train('iris', 'petal_width', project => 'iris_linear_space',
+	algorithms => ARRAY['linear'], seed => 2, max_trials => 25);
+RESET client_min_messages;
+SELECT hyperparameters ->> 'penalty' = 'elasticnet' AS elastic_net,
+	count(DISTINCT hyperparameters ->> 'l1_ratio') > 1 AS l1_ratio_varies
+FROM automl.leaderboard WHERE project = 'iris_linear_space' AND algorithm = 'linear'
+GROUP BY 1 ORDER BY 1;

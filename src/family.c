@@ -59,16 +59,54 @@ FamilyDefaultConfig(const ModelFamily *family, double *config)
 		config[i] = family->params[i].default_value;
 }
 
-/* Draw one value per dimension, uniformly (log-uniformly for PARAM_LOG_REAL). */
+bool
+FamilyParamActive(const ModelFamily *family, const double *config, int p, TaskKind task)
+{
+	const char *condition = family->params[p].active_if;
+	const char *equals;
+	int			name_length;
+
+	if (condition == NULL)
+		return true;
+	equals = strchr(condition, '=');
+	if (equals == NULL)
+		elog(ERROR, "invalid condition \"%s\" of %s", condition, family->name);
+	name_length = equals - condition;
+	if (strncmp(condition, "task", name_length) == 0 && name_length == 4)
+		return strcmp(equals + 1, TaskKindName(task)) == 0;
+	for (int i = 0; i < family->n_params; i++)
+	{
+		const ParamSpec *spec = &family->params[i];
+
+		if (strlen(spec->name) != name_length ||
+			strncmp(spec->name, condition, name_length) != 0)
+			continue;
+		if (spec->kind != PARAM_CHOICE)
+			elog(ERROR, "condition \"%s\" of %s names a parameter that is not a choice",
+				 condition, family->name);
+		return strcmp(spec->choices[(int) config[i]], equals + 1) == 0;
+	}
+	elog(ERROR, "condition \"%s\" of %s names no parameter", condition, family->name);
+	return true;				/* keep compiler quiet */
+}
+
+/*
+ * Draw one value per dimension, uniformly (log-uniformly for
+ * PARAM_LOG_REAL); inactive parameters keep their defaults.  Parameters are
+ * drawn in order, so a condition may name an earlier parameter only.
+ */
 void
-FamilySampleConfig(const ModelFamily *family, pg_prng_state *prng,
+FamilySampleConfig(const ModelFamily *family, TaskKind task, pg_prng_state *prng,
 				   double *config)
 {
+	FamilyDefaultConfig(family, config);
 	for (int i = 0; i < family->n_params; i++)
 	{
 		const ParamSpec *spec = &family->params[i];
 		double		u = pg_prng_double(prng);
 
+		if (!FamilyParamActive(family, config, i, task))
+			continue;
 		switch (spec->kind)
 		{
 			case PARAM_INT:

@@ -41,6 +41,14 @@ typedef struct ParamSpec
 	 */
 	double		min_value;
 	double		max_value;
+
+	/*
+	 * Condition under which the parameter matters, or NULL for always:
+	 * "other=choice" (another PARAM_CHOICE parameter has that choice) or
+	 * "task=classification" / "task=regression".  An inactive parameter
+	 * keeps its default and the search does not tune it.
+	 */
+	const char *active_if;
 } ParamSpec;
 
 /*
@@ -116,8 +124,12 @@ extern char *FamilyNameList(void);
 
 /* Helpers for hyperparameter vectors. */
 extern void FamilyDefaultConfig(const ModelFamily *family, double *config);
-extern void FamilySampleConfig(const ModelFamily *family, pg_prng_state *prng,
-							   double *config);
+extern void FamilySampleConfig(const ModelFamily *family, TaskKind task,
+							   pg_prng_state *prng, double *config);
+
+/* True when parameter p matters for this configuration and task. */
+extern bool FamilyParamActive(const ModelFamily *family, const double *config, int p,
+							  TaskKind task);
 extern char *FamilyConfigToJson(const ModelFamily *family, const double *config);
 
 /*

@@ -128,7 +128,7 @@ static const ParamSpec linear_params[] = {
 	{"alpha", PARAM_LOG_REAL, 1e-4, 1e3, 1.0, NULL, 0},
 	{"penalty", PARAM_CHOICE, 0, 2, PENALTY_L2,
 	penalty_choices, lengthof(penalty_choices)},
-	{"l1_ratio", PARAM_REAL, 0.05, 0.95, 0.5, NULL, 0},
+	{"l1_ratio", PARAM_REAL, 0.05, 0.95, 0.5, NULL, 0, 0, 0, "penalty=elasticnet"},
 };
 
 

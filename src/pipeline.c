@@ -501,6 +501,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 					ResamplingDescribe(resampling))));
 
 	options.max_trials = request->max_trials;
+	options.task = data.task;
 	options.start = start;
 	options.deadline = start + request->time_budget;
 	options.trial_cap = Max(TRIAL_CAP_SHARE * request->time_budget, 1.0);

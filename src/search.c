@@ -228,7 +228,7 @@ Propose(const SearchResult *result, const SearchOptions *options, pg_prng_state 
 	if (TpePropose(result, options, prng, family, config))
 		return "model";
 	*family = options->families[pg_prng_uint64_range(prng, 0, options->n_families - 1)];
-	FamilySampleConfig(*family, prng, config);
+	FamilySampleConfig(*family, options->task, prng, config);
 	return "random";
 }
 

@@ -18,6 +18,7 @@ typedef struct SearchOptions
 	double		trial_cap;		/* seconds one evaluation may take */
 	uint64		seed;
 	MetricId	metric;
+	TaskKind	task;
 	const double *fixed_config; /* evaluate only this config of families[0] */
 	bool		ensemble;		/* try ensemble selection after the search */
 

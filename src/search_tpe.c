@@ -12,7 +12,8 @@
  * categorical dimension, the family choice included, uses smoothed counts.
  * TPE_CANDIDATES candidates are drawn from l, and the one with the largest
  * l(x) / g(x) is proposed.  Dimensions are treated independently, as in
- * the original TPE.
+ * the original TPE, and inactive conditional ones are left at their
+ * defaults and out of the score.
  */
 #include "postgres.h"
 
@@ -136,9 +137,9 @@ SampleParam(const Observation *good, int n_good, const ParamSpec *spec, int p,
 					+ BANDWIDTH * NormalDeviate(prng));
 }
 
-/* log l(x) - log g(x) of a configuration of one family. */
+/* log l(x) - log g(x) of a configuration of one family, active dimensions only. */
 static double
-ScoreCandidate(const ModelFamily *family, const double *config,
+ScoreCandidate(const ModelFamily *family, const double *config, TaskKind task,
 			   const Observation *good, int n_good, const Observation *bad, int n_bad)
 {
 	double		score = 0.0;
@@ -147,6 +148,8 @@ ScoreCandidate(const ModelFamily *family, const double *config,
 	{
 		const ParamSpec *spec = &family->params[p];
 
+		if (!FamilyParamActive(family, config, p, task))
+			continue;
 		if (spec->kind == PARAM_CHOICE)
 			score += log(ChoiceDensity(good, n_good, p, spec->n_choices, config[p]))
 				- log(ChoiceDensity(bad, n_bad, p, spec->n_choices, config[p]));
@@ -231,11 +234,12 @@ TpePropose(const SearchResult *result, const SearchOptions *options,
 		bf = OfFamily(obs + n_good, n - n_good, candidate, bad_family);
 		FamilyDefaultConfig(candidate, values);
 		for (int p = 0; p < candidate->n_params; p++)
-			values[p] = SampleParam(good_family, gf, &candidate->params[p], p, prng);
+			if (FamilyParamActive(candidate, values, p, options->task))
+				values[p] = SampleParam(good_family, gf, &candidate->params[p], p, prng);
 
 		score = log((weights[f]) / total)
 			- log((1.0 + bf) / (n - n_good + options->n_families))
-			+ ScoreCandidate(candidate, values, good_family, gf, bad_family, bf);
+			+ ScoreCandidate(candidate, values, options->task, good_family, gf, bad_family, bf);
 		if (score > best_score)
 		{
 			best_score = score;
