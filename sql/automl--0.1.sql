@@ -243,3 +243,25 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- Moments of a column in one pass, mergeable across parallel workers:
+-- {count, mean, variance, skewness, excess kurtosis}.
+-- Not STRICT: the accumulator skips NULL values itself.
+CREATE FUNCTION automl.moments_accum(float8[], float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'automl_moments_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION automl.moments_combine(float8[], float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'automl_moments_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION automl.moments_final(float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'automl_moments_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE automl.moments(float8) (
+	SFUNC = automl.moments_accum,
+	STYPE = float8[],
+	INITCOND = '{0,0,0,0,0}',
+	COMBINEFUNC = automl.moments_combine,
+	FINALFUNC = automl.moments_final,
+	PARALLEL = SAFE
+);
+GRANT EXECUTE ON FUNCTION automl.moments(float8) TO PUBLIC;

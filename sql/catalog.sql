@@ -3,16 +3,27 @@ SELECT name, relation, target, task, metric, owner = current_user AS owned
 FROM automl.projects ORDER BY id;
 
 SELECT p.name, k.relation, k.n_rows, k.n_features,
-	(SELECT count(*) FROM jsonb_object_keys(k.meta_features)) >= 10 AS ten_meta_features,
+	(SELECT count(*) FROM jsonb_object_keys(k.meta_features)) >= 35 AS meta_features_35,
 	k.meta_features ->> 'n_classes' AS n_classes,
 	k.embedding IS NULL AS no_embedding_yet
 FROM automl.tasks k JOIN automl.projects p ON p.id = k.project_id
 ORDER BY k.id;
 
 SELECT meta_features ?& ARRAY['n_rows', 'n_columns', 'missing_share', 'numeric_share',
-							  'class_entropy', 'majority_class_share', 'mean_abs_skewness']
+							  'class_entropy', 'majority_class_share', 'skewness_mean',
+							  'kurtosis_max', 'target_correlation_max', 'feature_correlation_mean',
+							  'pca_components_95', 'pca_first_share', 'mutual_information_mean',
+							  'equivalent_attributes', 'noise_signal_ratio', 'landmark_1nn',
+							  'landmark_stump', 'landmark_naive_bayes', 'landmark_linear']
 	AS has_named_values
 FROM automl.tasks WHERE relation = 'public.titanic' ORDER BY id LIMIT 1;
+
+-- Landmarkers are scores of cheap learners: above chance on titanic.
+SELECT key, round(value::numeric, 2) > 0.6 AS above_chance
+FROM automl.tasks k, jsonb_each_text(k.meta_features)
+WHERE k.relation = 'public.titanic' AND key LIKE 'landmark%'
+	AND k.id = (SELECT min(id) FROM automl.tasks WHERE relation = 'public.titanic')
+ORDER BY key;
 
 -- Every trial is recorded with its configuration, budget and status.
 SELECT k.relation, count(*) AS trials, count(DISTINCT t.algorithm) AS algorithms,

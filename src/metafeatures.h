@@ -6,10 +6,14 @@
 #ifndef AUTOML_METAFEATURES_H
 #define AUTOML_METAFEATURES_H
 
+#include "family.h"
 #include "load.h"
 
-/* Compute the meta-features of a loaded table as a JSON object. */
-extern char *MetaFeaturesToJson(const LoadedTable *table, TaskKind task,
-								int n_classes, const double *y);
+/*
+ * Compute the meta-features of a task as a JSON object: from the loaded
+ * table, its design matrix and target (data), with SPI connected.
+ */
+extern char *MetaFeaturesToJson(const LoadedTable *table, const TrainData *data,
+								uint64 seed);
 
 #endif							/* AUTOML_METAFEATURES_H */

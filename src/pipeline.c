@@ -364,7 +364,7 @@ FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 									request->target, task_name, metric_name);
 	task_id = CatalogInsertTask(project_id, table->relation, request->target, task_name,
 								table->n_rows, plan->n_features,
-								MetaFeaturesToJson(table, plan->task, plan->n_classes, data->y));
+								MetaFeaturesToJson(table, data, request->seed));
 	trial_id = StoreTrials(task_id, result, data, resampling, metric, choice.trial);
 	outcome->model_id =
 		CatalogInsertModel(project_id, task_id, trial_id, choice.algorithm,

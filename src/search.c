@@ -37,6 +37,9 @@
 #define HALVING_MIN_ROWS 1000
 #define POOL_SIZE 20
 
+/* Time limit of an evaluation outside the search, such as a landmarker. */
+#define SAFE_EVALUATION_SECONDS 30.0
+
 const char *
 TrialStatusName(TrialStatus status)
 {
@@ -96,6 +99,20 @@ RunTrial(Trial *trial, const TrainData *data, const Resampling *resampling,
 	if (trial->status == TRIAL_OK && trial->family != &baseline_family &&
 		AutomlNow() > control.deadline)
 		trial->status = TRIAL_TIMEOUT;
+}
+
+double
+SearchEvaluateSafely(const ModelFamily *family, const double *config,
+					 const TrainData *data, const Resampling *resampling,
+					 MetricId metric, uint64 seed)
+{
+	SearchOptions options = {.metric = metric, .trial_cap = SAFE_EVALUATION_SECONDS};
+	Trial		trial = {.family = family, .fidelity = 1.0};
+
+	memcpy(trial.config, config, sizeof(trial.config));
+	RunTrial(&trial, data, resampling, &options, seed,
+			 AutomlNow() + SAFE_EVALUATION_SECONDS, NULL);
+	return trial.status == TRIAL_OK ? trial.score : NAN;
 }
 
 double

@@ -85,6 +85,14 @@ extern SearchResult *SearchRun(const TrainData *data, const Resampling *resampli
 
 extern const char *TrialStatusName(TrialStatus status);
 
+/*
+ * Score one configuration by resampling inside a subtransaction: an error
+ * raised by the family gives NaN instead of ending the call.
+ */
+extern double SearchEvaluateSafely(const ModelFamily *family, const double *config,
+								   const TrainData *data, const Resampling *resampling,
+								   MetricId metric, uint64 seed);
+
 /* Estimated seconds to refit trial t on all rows. */
 extern double SearchRefitSeconds(const SearchResult *result, int t,
 								 const Resampling *resampling);
