@@ -18,7 +18,8 @@ CREATE TABLE automl.projects (
 );
 
 -- One row per training run; prior tasks (no project) come from a shipped
--- knowledge base.
+-- knowledge base.  warm_start lists the past tasks whose configurations
+-- started the search.
 CREATE TABLE automl.tasks (
 	id bigserial PRIMARY KEY,
 	project_id bigint REFERENCES automl.projects (id) ON DELETE CASCADE,
@@ -29,6 +30,7 @@ CREATE TABLE automl.tasks (
 	n_features integer NOT NULL,
 	meta_features jsonb NOT NULL,
 	embedding float8[],
+	warm_start jsonb,
 	is_prior boolean NOT NULL DEFAULT false,
 	created timestamptz NOT NULL DEFAULT now()
 );
@@ -158,6 +160,7 @@ CREATE FUNCTION automl_train(
 	max_trials integer DEFAULT 50,
 	hyperparameters jsonb DEFAULT NULL,
 	options jsonb DEFAULT NULL,
+	warm_start boolean DEFAULT true,
 	OUT project_name text,
 	OUT task_type text,
 	OUT algorithm text,

@@ -47,14 +47,14 @@ WHERE m.project_id = (SELECT id FROM automl.projects WHERE name = 'titanic')
 ORDER BY m.id LIMIT 1;
 
 -- With a seed and an iteration budget, two runs give identical trials and
--- identical models.
+-- identical models (without warm start, which depends on the catalog).
 SET client_min_messages = warning;
 SELECT model_id AS first_model FROM automl_train('titanic', 'survived', project => 'repeat_a',
 	exclude => ARRAY['alive'], algorithms => ARRAY['logistic', 'tree', 'naive_bayes'],
-	seed => 21, max_trials => 20, time_budget => 600) \gset
+	seed => 21, max_trials => 20, time_budget => 600, warm_start => false) \gset
 SELECT model_id AS second_model FROM automl_train('titanic', 'survived', project => 'repeat_b',
 	exclude => ARRAY['alive'], algorithms => ARRAY['logistic', 'tree', 'naive_bayes'],
-	seed => 21, max_trials => 20, time_budget => 600) \gset
+	seed => 21, max_trials => 20, time_budget => 600, warm_start => false) \gset
 RESET client_min_messages;
 SELECT a.model = b.model AS same_binary FROM automl.models a, automl.models b
 WHERE a.id = :first_model AND b.id = :second_model;
@@ -94,3 +94,19 @@ SELECT hyperparameters ->> 'penalty' = 'elasticnet' AS elastic_net,
 	count(DISTINCT hyperparameters ->> 'l1_ratio') > 1 AS l1_ratio_varies
 FROM automl.leaderboard WHERE project = 'iris_linear_space' AND algorithm = 'linear'
 GROUP BY 1 ORDER BY 1;
+
+-- Warm start: the best configurations of the nearest past tasks are tried
+-- right after the baseline, and the task records which tasks were used.
+SET client_min_messages = warning;
+SELECT project_name FROM automl_train('iris', 'species', project => 'iris_warm',
+	algorithms => ARRAY['logistic', 'tree', 'knn'], seed => 9, max_trials => 12);
+RESET client_min_messages;
+SELECT jsonb_array_length(k.warm_start) AS neighbours,
+	(SELECT bool_and(d1 <= d2) FROM (
+		SELECT (e ->> 'distance')::float8 AS d1,
+			lead((e ->> 'distance')::float8) OVER (ORDER BY ordinality) AS d2
+		FROM jsonb_array_elements(k.warm_start) WITH ORDINALITY AS x(e, ordinality)) s
+	 WHERE d2 IS NOT NULL) AS nearest_first,
+	(SELECT count(*) FROM automl.trials t WHERE t.task_id = k.id AND t.budget ->> 'source' = 'start')
+		AS start_trials
+FROM automl.tasks k WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'iris_warm');

@@ -180,7 +180,7 @@ CatalogSaveProject(const char *name, const char *relation, const char *target,
 int64
 CatalogInsertTask(int64 project_id, const char *relation, const char *target,
 				  const char *task, int64 n_rows, int n_features,
-				  const char *meta_features_json)
+				  const char *meta_features_json, const char *warm_start_json)
 {
 	CatalogArgs args = {0};
 
@@ -191,8 +191,10 @@ CatalogInsertTask(int64 project_id, const char *relation, const char *target,
 	AddInt64(&args, n_rows);
 	AddInt64(&args, n_features);
 	AddJsonb(&args, meta_features_json);
+	AddJsonb(&args, warm_start_json);
 	Execute("INSERT INTO automl.tasks (project_id, relation, target, task, n_rows, "
-			"n_features, meta_features) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+			"n_features, meta_features, warm_start) "
+			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
 			&args, false, SPI_OK_INSERT_RETURNING);
 	return FirstInt64();
 }
@@ -374,4 +376,51 @@ CatalogLoadModel(int64 model_id)
 				 errhint("See SELECT id FROM automl.models.")));
 	return DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 										 1, &isnull));
+}
+
+int
+CatalogPastTasks(const char *task, int limit, PastTask **tasks)
+{
+	CatalogArgs args = {0};
+	MemoryContext context = CurrentMemoryContext;
+
+	AddText(&args, task);
+	AddInt64(&args, limit);
+	Execute("SELECT k.id, k.relation, k.meta_features::text FROM automl.tasks k "
+			"WHERE k.task = $1 AND EXISTS (SELECT 1 FROM automl.trials t "
+			"WHERE t.task_id = k.id AND t.status = 'ok' AND t.algorithm <> 'baseline') "
+			"ORDER BY k.id DESC LIMIT $2", &args, true, SPI_OK_SELECT);
+	*tasks = MemoryContextAlloc(context, sizeof(PastTask) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		(*tasks)[i].id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+		(*tasks)[i].relation = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		(*tasks)[i].meta_features = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
+	}
+	return (int) SPI_processed;
+}
+
+int
+CatalogBestTrials(int64 task_id, int limit, PastTrial **trials)
+{
+	CatalogArgs args = {0};
+	MemoryContext context = CurrentMemoryContext;
+
+	AddInt64(&args, task_id);
+	AddInt64(&args, limit);
+	Execute("SELECT algorithm, hyperparameters::text, score, metric FROM automl.trials "
+			"WHERE task_id = $1 AND status = 'ok' AND algorithm <> 'baseline' "
+			"AND coalesce((budget ->> 'fidelity')::float8, 1) >= 1 "
+			"ORDER BY CASE WHEN metric IN ('log_loss', 'rmse', 'mae') THEN score ELSE -score END, "
+			"trial_number LIMIT $2", &args, true, SPI_OK_SELECT);
+	*trials = MemoryContextAlloc(context, sizeof(PastTrial) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		(*trials)[i].algorithm = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		(*trials)[i].hyperparameters = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	}
+	return (int) SPI_processed;
 }

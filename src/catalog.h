@@ -41,7 +41,8 @@ extern int64 CatalogSaveProject(const char *name, const char *relation,
 extern int64 CatalogInsertTask(int64 project_id, const char *relation,
 							   const char *target, const char *task,
 							   int64 n_rows, int n_features,
-							   const char *meta_features_json);
+							   const char *meta_features_json,
+							   const char *warm_start_json);
 
 extern int64 CatalogInsertTrial(int64 task_id, int trial_number,
 								const char *algorithm, const char *hyperparameters_json,
@@ -77,5 +78,28 @@ extern bytea *CatalogLoadModel(int64 model_id);
  */
 extern int64 CatalogDeployedModelId(const char *project, bool *project_exists,
 									TimestampTz *created);
+
+/* A past task for warm starting: its id, relation and meta-features JSON. */
+typedef struct PastTask
+{
+	int64		id;
+	char	   *relation;
+	char	   *meta_features;
+} PastTask;
+
+typedef struct PastTrial
+{
+	char	   *algorithm;
+	char	   *hyperparameters;	/* JSON */
+} PastTrial;
+
+/*
+ * The latest "limit" tasks of the given task kind that have a finished
+ * trial besides the baseline, newest first.
+ */
+extern int	CatalogPastTasks(const char *task, int limit, PastTask **tasks);
+
+/* The best "limit" finished full-fidelity trials of a task, best first. */
+extern int	CatalogBestTrials(int64 task_id, int limit, PastTrial **trials);
 
 #endif							/* AUTOML_CATALOG_H */

@@ -20,6 +20,7 @@
 #include "prep.h"
 #include "search.h"
 #include "train.h"
+#include "warmstart.h"
 
 /* Integer targets with at most this many distinct values are classes. */
 #define MAX_INTEGER_CLASSES 20
@@ -306,36 +307,76 @@ DeployIfBetter(int64 project_id, int64 model_id, MetricId metric,
 }
 
 /*
- * The deployed model's configuration, to be re-evaluated first when its
- * algorithm is among those searched.  Returns the number of start
- * configurations (0 or 1).
+ * The deployed model's configuration when its algorithm is searched, to be
+ * re-evaluated first.  Returns its family, or NULL.
  */
-static int
-ChampionStart(const TrainRequest *request, SearchOptions *options)
+static const ModelFamily *
+ChampionConfig(const TrainRequest *request, const SearchOptions *options, double *config)
 {
 	DeployedModel current;
 	int64		project_id = CatalogProjectId(request->project);
 	const ModelFamily *family;
-	double	   *config;
 
 	if (request->fixed || project_id == 0 || !CatalogDeployedModel(project_id, &current))
-		return 0;
+		return NULL;
 	family = FamilyByName(current.algorithm);
 	for (int f = 0; f < options->n_families; f++)
 	{
 		if (options->families[f] != family)
 			continue;
-		config = palloc0(sizeof(double) * AUTOML_MAX_PARAMS);
 		FamilyConfigFromJson(family, current.hyperparameters, config, true);
-		options->start_families = palloc(sizeof(ModelFamily *));
-		options->start_families[0] = family;
-		options->start_configs = config;
 		ereport(NOTICE,
 				(errmsg("automl: re-evaluating the deployed model %lld (%s) on the same folds first",
 						(long long) current.model_id, family->name)));
-		return 1;
+		return family;
 	}
-	return 0;
+	return NULL;
+}
+
+/*
+ * The search's start configurations: the deployed one on a retrain, then
+ * those of the nearest past tasks.  Returns whether the first is the
+ * deployed one.
+ */
+static bool
+StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
+			 SearchOptions *options, char **warm_start_json)
+{
+	double		champion[AUTOML_MAX_PARAMS] = {0};
+	const ModelFamily *champion_family = ChampionConfig(request, options, champion);
+	WarmStart  *ws = NULL;
+	int			n = champion_family ? 1 : 0;
+	double	   *configs;
+
+	*warm_start_json = NULL;
+	if (!request->fixed && request->warm_start)
+		ws = WarmStartFind(meta_json, task, options->families, options->n_families);
+	if (ws)
+		n += ws->n;
+	options->start_families = palloc(sizeof(ModelFamily *) * Max(n, 1));
+	configs = palloc0(sizeof(double) * Max(n, 1) * AUTOML_MAX_PARAMS);
+	options->start_configs = configs;
+	options->n_start = 0;
+	if (champion_family)
+	{
+		options->start_families[0] = champion_family;
+		memcpy(configs, champion, sizeof(champion));
+		options->n_start = 1;
+	}
+	if (ws && ws->n_neighbours > 0)
+	{
+		memcpy(options->start_families + options->n_start, ws->families,
+			   sizeof(ModelFamily *) * ws->n);
+		memcpy(configs + (Size) options->n_start * AUTOML_MAX_PARAMS, ws->configs,
+			   sizeof(double) * ws->n * AUTOML_MAX_PARAMS);
+		options->n_start += ws->n;
+		*warm_start_json = ws->neighbours_json;
+		ereport(NOTICE,
+				(errmsg("automl: warm start with %d configurations from the %d nearest past tasks",
+						ws->n, ws->n_neighbours),
+				 errdetail("Past tasks: %s.", ws->neighbours_json)));
+	}
+	return champion_family != NULL;
 }
 
 /* Everything after the search: refit, store, deploy. */
@@ -343,7 +384,7 @@ static void
 FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 		  const TrainData *data, const Resampling *resampling,
 		  const SearchResult *result, const SearchOptions *options, int champion,
-		  TrainOutcome *outcome)
+		  const char *meta_json, const char *warm_start_json, TrainOutcome *outcome)
 {
 	MetricId	metric = options->metric;
 	const char *task_name = TaskKindName(plan->task);
@@ -363,8 +404,7 @@ FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 	project_id = CatalogSaveProject(request->project, table->relation,
 									request->target, task_name, metric_name);
 	task_id = CatalogInsertTask(project_id, table->relation, request->target, task_name,
-								table->n_rows, plan->n_features,
-								MetaFeaturesToJson(table, data, request->seed));
+								table->n_rows, plan->n_features, meta_json, warm_start_json);
 	trial_id = StoreTrials(task_id, result, data, resampling, metric, choice.trial);
 	outcome->model_id =
 		CatalogInsertModel(project_id, task_id, trial_id, choice.algorithm,
@@ -489,6 +529,9 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	Resampling *resampling;
 	SearchOptions options = {0};
 	SearchResult *result;
+	char	   *meta_json;
+	char	   *warm_start_json;
+	bool		has_champion;
 
 	pg_prng_seed(&prng, (uint64) request->seed);
 	plan = PrepareData(request, &prng, &table, &data, &resampling, &options);
@@ -508,7 +551,8 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	options.ensemble = true;
 	options.seed = (uint64) request->seed;
 	options.fixed_config = request->fixed ? request->fixed_config : NULL;
-	options.n_start = ChampionStart(request, &options);
+	meta_json = MetaFeaturesToJson(table, &data, (uint64) request->seed);
+	has_champion = StartConfigs(request, meta_json, data.task, &options, &warm_start_json);
 	result = SearchRun(&data, resampling, &options);
 	ReportFamilies(result, &options);
 
@@ -516,7 +560,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	outcome->task = data.task;
 	outcome->metric = MetricGetInfo(options.metric)->name;
 	FinishRun(request, plan, table, &data, resampling, result, &options,
-			  options.n_start > 0 ? 1 : -1, outcome);
+			  has_champion ? 1 : -1, meta_json, warm_start_json, outcome);
 	ReportChoice(outcome);
 	outcome->seconds = AutomlNow() - start;
 }

@@ -112,6 +112,7 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 	request->algorithms = TextArrayToList(fcinfo, 7, "algorithms");
 	request->exclude = TextArrayToList(fcinfo, 8, "exclude");
 	request->max_trials = PG_ARGISNULL(9) ? 50 : PG_GETARG_INT32(9);
+	request->warm_start = PG_ARGISNULL(12) ? true : PG_GETARG_BOOL(12);
 	request->options = PG_ARGISNULL(11) ? NULL
 		: JsonbToCString(NULL, &PG_GETARG_JSONB_P(11)->root, VARSIZE(PG_GETARG_JSONB_P(11)));
 	if (!PG_ARGISNULL(10))

@@ -27,6 +27,7 @@ typedef struct TrainRequest
 	List	   *algorithms;		/* char * names, NIL for all */
 	List	   *exclude;		/* char * column names */
 	char	   *options;		/* per-column preprocessing JSON, or NULL */
+	bool		warm_start;		/* start from the nearest past tasks */
 	int			max_trials;
 	bool		fixed;			/* train one configuration, no search */
 	double		fixed_config[AUTOML_MAX_PARAMS];

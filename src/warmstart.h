@@ -1,0 +1,27 @@
+/*
+ * warmstart.h
+ *		Configurations from the nearest past tasks, to start the search with.
+ */
+#ifndef AUTOML_WARMSTART_H
+#define AUTOML_WARMSTART_H
+
+#include "family.h"
+
+typedef struct WarmStart
+{
+	int			n;				/* configurations */
+	const ModelFamily **families;
+	double	   *configs;		/* n x AUTOML_MAX_PARAMS */
+	int			n_neighbours;	/* past tasks consulted */
+	char	   *neighbours_json;	/* [{"task", "relation", "distance", ...}] */
+} WarmStart;
+
+/*
+ * Find the past tasks nearest to a task with the given meta-features (JSON)
+ * and collect their best configurations of the searched families.  Needs
+ * SPI connected.
+ */
+extern WarmStart *WarmStartFind(const char *meta_json, TaskKind task,
+								const ModelFamily **families, int n_families);
+
+#endif							/* AUTOML_WARMSTART_H */
