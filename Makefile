@@ -5,7 +5,7 @@ MODULE_big = automl
 DATA = sql/automl--0.1.sql
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 
-REGRESS = setup train_titanic train_iris predict catalog errors limits quality fixed
+REGRESS = setup train_titanic train_iris predict catalog errors limits quality fixed algorithms
 REGRESS_OPTS = --load-extension=automl
 
 PG_CONFIG ?= pg_config

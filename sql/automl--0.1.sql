@@ -192,3 +192,11 @@ CREATE FUNCTION automl_model_info(model_id bigint)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'automl_model_info'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- The registered model families: the tasks each supports, its default
+-- hyperparameters and a one-line description.
+CREATE FUNCTION automl_algorithms()
+RETURNS TABLE (algorithm text, classification boolean, regression boolean,
+			   default_hyperparameters jsonb, description text)
+AS 'MODULE_PATHNAME', 'automl_algorithms'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 16;
