@@ -419,8 +419,8 @@ standardisation, both fitted on the training rows.
 - Date: $started (UTC); the whole run took $((SECONDS / 60)) min $((SECONDS % 60)) s
 - Machine: $(nproc) cores, $cpu, $memory of memory; load average $load at
   the start and $(cut -d ' ' -f 1 /proc/loadavg) at the end
-- Software: $versions; the checkout is at git commit
-  $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src sql || echo ', with local changes to src or sql')
+- Software: $versions
+- Checkout: git commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src sql || echo ', with local changes to src or sql')
 - automl: \`automl_train(train_view, 'target', algorithms => ARRAY[family],
   hyperparameters => '{}', exclude => ARRAY['row_id'], seed => 1,
   time_budget => $time_budget)\`, which scores the family with 5-fold
