@@ -437,9 +437,9 @@ the mean of their places), by balanced accuracy or R². "Lost to baseline"
 counts runs where automl's cross-validation found the family no better than
 the baseline (or the family ran out of time), so automl served the baseline;
 those runs are scored as served and marked * below. Fit s is the mean time of
-one fit: for scikit-learn and XGBoost the fit on the training rows, for
-automl the cross-validation time of the family's trial divided by the 5
-folds (each fit on 80% of the training rows, with its fold's predictions).
+one fit. For scikit-learn and XGBoost it is the fit on the training rows. For
+automl it is the cross-validation time of the family's trial divided by the 5
+folds, each fold fitting on 80% of the training rows and predicting the rest.
 Call s is the whole automl_train call: loading, preprocessing, the baseline,
 5-fold cross-validation, the refit and the catalog writes.
 A single very poor fit can pull a mean R² far below zero, so the median R²
