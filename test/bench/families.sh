@@ -4,7 +4,7 @@
 #
 #   PGHOST=... PGPORT=... PGUSER=... bash test/bench/families.sh [PMLB_DIR]
 #
-# PMLB_DIR defaults to ../shared/data/pmlb relative to the repository top.
+# PMLB_DIR defaults to ../shared/data/pmlb, relative to the repository top.
 # psql connects through the usual PG* variables, to a database where the
 # automl extension is installed or can be created.
 #
@@ -30,6 +30,9 @@
 # earlier runs (projects named bench_*).  A training or reference method that
 # fails is recorded as failed and the run goes on.
 set -uo pipefail
+# A PMLB_DIR argument is relative to the caller's folder, the default to the
+# repository top.
+[ -n "${1:-}" ] && pmlb_arg=$(realpath -m -- "$1")
 cd "$(dirname "$0")/../.."
 
 # Classification and regression data sets of 159 to 19,020 rows, of many
@@ -46,7 +49,7 @@ splice tic_tac_toe vehicle waveform_40 wine_quality_red yeast
 607_fri_c4_1000_50 666_rmftsa_ladata 690_visualizing_galaxy 695_chatfield_4
 "
 
-data_dir=${1:-../shared/data/pmlb}
+data_dir=${pmlb_arg:-../shared/data/pmlb}
 datasets=${BENCH_DATASETS:-$DATASETS}
 split_seed=${BENCH_SEED:-1}
 time_budget=${BENCH_TIME_BUDGET:-300}
