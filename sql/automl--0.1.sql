@@ -268,3 +268,11 @@ CREATE AGGREGATE automl.moments(float8) (
 	PARALLEL = SAFE
 );
 GRANT EXECUTE ON FUNCTION automl.moments(float8) TO PUBLIC;
+
+-- The registered model families: the tasks each supports, its default
+-- hyperparameters and a one-line description.
+CREATE FUNCTION automl_algorithms()
+RETURNS TABLE (algorithm text, classification boolean, regression boolean,
+			   default_hyperparameters jsonb, description text)
+AS 'MODULE_PATHNAME', 'automl_algorithms'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 16;
