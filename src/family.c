@@ -21,6 +21,8 @@ const ModelFamily *const automl_families[] = {
 	&linear_family,
 	&logistic_family,
 	&tree_family,
+	&random_forest_family,
+	&extra_trees_family,
 };
 
 const int	automl_n_families = lengthof(automl_families);
@@ -143,14 +145,17 @@ ParseParamValue(const ModelFamily *family, const ParamSpec *spec,
 		: (value->type == jbvNumeric
 		   ? DatumGetCString(DirectFunctionCall1(numeric_out,
 												 NumericGetDatum(value->val.numeric)))
-		   : "a non-scalar");
+		   : (value->type == jbvBool
+			  ? (value->val.boolean ? "true" : "false")
+			  : "a non-scalar"));
 	double		low = spec->min_value != spec->max_value ? spec->min_value : spec->low;
 	double		high = spec->min_value != spec->max_value ? spec->max_value : spec->high;
 	double		number;
 
 	if (spec->kind == PARAM_CHOICE)
 	{
-		for (int c = 0; value->type == jbvString && c < spec->n_choices; c++)
+		/* A JSON true or false matches the choice "true" or "false". */
+		for (int c = 0; value->type != jbvNumeric && c < spec->n_choices; c++)
 			if (strcmp(spec->choices[c], text) == 0)
 				return c;
 		RejectParamValue(family, spec, text);

@@ -133,5 +133,7 @@ extern const ModelFamily baseline_family;
 extern const ModelFamily linear_family;
 extern const ModelFamily logistic_family;
 extern const ModelFamily tree_family;
+extern const ModelFamily random_forest_family;
+extern const ModelFamily extra_trees_family;
 
 #endif							/* AUTOML_FAMILY_H */

@@ -900,6 +900,10 @@ TreeGrowSample(TreeBuilder *builder, const int32 *presorted, bool bootstrap)
 	builder->n_nodes = 0;
 	builder->truncated = false;
 	builder->failure = NULL;
+
+	/* The column shuffle starts afresh, so the tree depends only on its seed. */
+	for (int col = 0; col < builder->data->n_cols; col++)
+		builder->features[col] = col;
 	DrawSample(builder, bootstrap);
 	KeepSampledRows(builder, presorted);
 	builder->max_nodes = TreeMaxNodeCount(builder->n_sample, &builder->params);
