@@ -3,44 +3,46 @@
  *		Random forest and extra trees, for classification and regression.
  *
  * Both families average B unpruned trees grown by the tree builder
- * (tree.c): the prediction is the mean of the trees' leaf class
- * probabilities, or of their leaf means for regression.  Each split of each
- * tree looks at max_features columns drawn at random among those not
- * constant in the node, and at more when none of them has a valid split.
- * Within a column, a split maximises the decrease of weighted Gini index or
- * entropy, or of the squared error around the mean.
+ * (tree.c).  A prediction is the mean of the trees' leaf class
+ * probabilities, or of their leaf means for regression.  Each split looks
+ * at max_features columns drawn at random among those not constant in the
+ * node, and at more when none of them has a valid split.  A split maximises
+ * the decrease of the weighted Gini index or entropy, or of the squared
+ * error around the mean for regression.
  *
- * - random_forest (Breiman, "Random Forests", Machine Learning 45, 2001):
- *   each tree is grown on a bootstrap sample of n rows drawn with
- *   replacement, and every threshold of a candidate column is scanned.
+ * - random_forest (Breiman, "Random Forests", Machine Learning 45, 2001)
+ *   grows each tree on a bootstrap sample of n rows drawn with replacement,
+ *   and scans every threshold of a candidate column.
  * - extra_trees (Geurts, Ernst and Wehenkel, "Extremely randomized trees",
- *   Machine Learning 63, 2006): each tree is grown on every row, and each
- *   candidate column gets one threshold drawn uniformly between the node's
- *   lowest and highest value; the best of these random splits is kept.
+ *   Machine Learning 63, 2006) grows each tree on every row.  Each candidate
+ *   column gets one threshold drawn uniformly between the node's lowest and
+ *   highest value, and the best of these random splits is kept.
  *
- * bootstrap switches the sampling of either family.  max_features is a
- * fraction of the p columns, rounded, at least 1; 0 means the customary
- * default, floor(sqrt(p)) for classification and p for regression.  Growth
- * of a tree stops at max_depth (0 for none), at pure nodes and where a
- * split would leave fewer than min_samples_leaf rows on a side.
+ * The bootstrap hyperparameter switches the sampling of either family.
+ * max_features is a fraction of the p columns, rounded and at least 1.  Its
+ * default 0 means the customary count: floor(sqrt(p)) for classification
+ * and p for regression.  A tree stops growing at max_depth (0 for no
+ * limit), at pure nodes, and where a split would leave fewer than
+ * min_samples_leaf rows on a side.
  *
- * With bootstrap, the rows a tree did not draw (about 37% of them) are its
- * out-of-bag rows.  Each row's out-of-bag prediction averages the trees that
- * left it out, and the out-of-bag score is their weighted accuracy, or R^2
- * for regression; describe shows it.  Importance is the mean over trees of
- * each tree's normalised impurity decrease per column, normalised again.
+ * With bootstrap, the rows a tree did not draw (a share of about
+ * (1 - 1/n)^n, near 1/e = 37%) are its out-of-bag rows.  A row's
+ * out-of-bag prediction averages the trees that left it out.  The
+ * out-of-bag score is the weighted accuracy of these predictions, or their
+ * R^2 for regression, and describe shows it.  Importance averages each
+ * tree's impurity decrease per column, normalised per tree, then
+ * normalises the mean.
  *
  * Tree t draws its randomness from its own pg_prng_state, seeded from the
  * fit seed and t, so the model depends only on the seed.  On data of at
  * least FOREST_THREAD_MIN_CELLS cells, trees grow two at a time on two
- * worker threads: tree 2r on one and tree 2r + 1 on the other.  Each thread
- * has a builder arena that the main thread allocated beforehand, and the
- * builder makes no server call on a thread.  The main thread waits, stops
- * the threads when an interrupt arrives, joins them, and only then turns
- * the grown trees into models in tree order, so results equal the
- * single-threaded run.  The loop checks for interrupts before each pair of
- * trees and stops at the fit deadline, keeping the finished trees and at
- * least one.
+ * worker threads, tree 2r on one and tree 2r + 1 on the other.  Each thread
+ * grows in a builder arena that the main thread allocated beforehand, and
+ * the builder makes no server call there.  The main thread waits, sets a
+ * stop flag when an interrupt arrives, joins the threads, and only then
+ * turns the grown trees into models in tree order.  The result is the same
+ * as on one thread.  The main thread checks for interrupts between trees
+ * and stops at the fit deadline, keeping the finished trees, at least one.
  */
 #include "postgres.h"
 
@@ -53,8 +55,10 @@
 
 #include "tree.h"
 
+/* The largest n_estimators and max_depth a user may set. */
 #define FOREST_MAX_TREES 5000
 #define FOREST_MAX_DEPTH 1000
+
 #define FOREST_THREADS 2
 
 /* Rows x columns from which growing trees on two threads pays. */
@@ -255,6 +259,10 @@ FitBytesBound(const TrainData *data, const ForestSettings *settings,
  * Chooses one or two builder arenas and checks the fit's memory bound
  * against automl.memory_limit before anything is built.  Two arenas are
  * used on data large enough, when both fit.
+ *
+ * NOTE: the bound assumes every tree has one leaf per min_samples_leaf rows,
+ * so a forest of fully grown trees on a large table can be rejected even
+ * though its real trees, usually much smaller, would fit.
  */
 static int
 CheckForestMemory(const TrainData *data, const ForestSettings *settings,
@@ -275,7 +283,7 @@ CheckForestMemory(const TrainData *data, const ForestSettings *settings,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s of %d trees may need %zu MB, more than the memory limit",
 						family_name, settings->n_estimators, bytes / (1024 * 1024) + 1),
-				 errdetail("Each tree may have up to %d nodes; automl.memory_limit is %d MB, and a model binary must stay below 1 GB.",
+				 errdetail("Each tree may have up to %d nodes.  automl.memory_limit is %d MB, and a model binary must stay below 1 GB.",
 						   TreeMaxNodeCount(data->n_rows, &settings->tree),
 						   automl_memory_limit_mb),
 				 errhint("Lower n_estimators, raise min_samples_leaf, set max_depth, or raise automl.memory_limit.")));
@@ -462,9 +470,8 @@ AddOutOfBag(ForestState *fit, const TreeBuilder *builder, const TreeModel *tree)
 }
 
 /*
- * Turns a worker's grown tree into a model tree of the forest, adds its
- * normalised gains to the importance sums and its out-of-bag predictions
- * to theirs, and frees its gains.  A tree that
+ * Turns a worker's grown tree into a tree of the forest, and adds its
+ * normalised gains and its out-of-bag predictions to the sums.  A tree that
  * stopped at the deadline is kept only as the first tree, and ends the fit.
  */
 static void
@@ -522,47 +529,66 @@ GrowForest(ForestState *fit)
 }
 
 /*
- * Returns the out-of-bag score: the weighted accuracy of the averaged class
- * probabilities, or R^2 of the averaged values, over the rows that some tree
- * left out.  NaN when no row was left out, or R^2 is undefined.
+ * Returns the weighted accuracy of the out-of-bag predictions, whose class
+ * is the largest sum of probabilities (the lowest class on ties), or NaN
+ * when no row was left out.
  */
 static double
-OutOfBagScore(const ForestState *fit)
+OutOfBagAccuracy(const ForestState *fit)
 {
 	const TrainData *data = fit->data;
-	int			n_outputs = OutputCount(data);
 	double		total = 0.0;
 	double		hits = 0.0;
+
+	for (int i = 0; i < data->n_rows; i++)
+	{
+		const double *sums = fit->oob_sums + (Size) i * data->n_classes;
+		double		w = data->weights ? data->weights[i] : 1.0;
+		int			best = 0;
+
+		if (fit->oob_counts[i] == 0)
+			continue;
+		for (int k = 1; k < data->n_classes; k++)
+			best = sums[k] > sums[best] ? k : best;
+		hits += w * (best == (int) data->y[i]);
+		total += w;
+	}
+	return total > 0.0 ? hits / total : NAN;
+}
+
+/*
+ * Returns R^2 of the out-of-bag predictions: 1 - SSE / SST, both weighted
+ * and over the rows that some tree left out.  NaN when no row was left out
+ * or their targets are all equal.
+ */
+static double
+OutOfBagR2(const ForestState *fit)
+{
+	const TrainData *data = fit->data;
+	double		total = 0.0;
 	double		target_sum = 0.0;
 	double		squared_error = 0.0;
 	double		squared_spread = 0.0;
 
 	for (int i = 0; i < data->n_rows; i++)
 	{
-		const double *sums = fit->oob_sums + (Size) i * n_outputs;
 		double		w = data->weights ? data->weights[i] : 1.0;
-		int			best = 0;
+		double		error;
 
 		if (fit->oob_counts[i] == 0)
 			continue;
-		for (int k = 1; k < n_outputs; k++)
-			best = sums[k] > sums[best] ? k : best;
-		hits += w * (best == (int) data->y[i]);
-		total += w;
+		error = data->y[i] - fit->oob_sums[i] / fit->oob_counts[i];
+		squared_error += w * error * error;
 		target_sum += w * data->y[i];
-		squared_error += w * pow(data->y[i] - sums[0] / fit->oob_counts[i], 2);
+		total += w;
 	}
-	if (!(total > 0.0))
-		return NAN;
-	if (data->task == TASK_CLASSIFICATION)
-		return hits / total;
-
-	for (int i = 0; i < data->n_rows; i++)
+	for (int i = 0; i < data->n_rows && total > 0.0; i++)
 	{
 		double		w = data->weights ? data->weights[i] : 1.0;
+		double		spread = data->y[i] - target_sum / total;
 
 		if (fit->oob_counts[i] > 0)
-			squared_spread += w * pow(data->y[i] - target_sum / total, 2);
+			squared_spread += w * spread * spread;
 	}
 	return squared_spread > 0.0 ? 1.0 - squared_error / squared_spread : NAN;
 }
@@ -630,8 +656,10 @@ ForestFit(const TrainData *data, const double *config, const FitControl *control
 		pthread_cond_destroy(&fit.thread_done);
 		pthread_mutex_destroy(&fit.lock);
 	}
-	if (fit.settings.bootstrap)
-		fit.model->oob_score = OutOfBagScore(&fit);
+	if (fit.settings.bootstrap && data->task == TASK_CLASSIFICATION)
+		fit.model->oob_score = OutOfBagAccuracy(&fit);
+	else if (fit.settings.bootstrap)
+		fit.model->oob_score = OutOfBagR2(&fit);
 	MemoryContextSwitchTo(old_context);
 	MemoryContextDelete(fit_context);
 

@@ -61,6 +61,7 @@
 
 #include "tree.h"
 
+/* From this max_depth on, the depth no longer bounds the node count in int. */
 #define TREE_MAX_DEPTH_FOR_BOUND 30
 
 /*
@@ -891,8 +892,8 @@ KeepSampledRows(TreeBuilder *builder, const int32 *presorted)
 /*
  * Grows one unpruned forest tree on a builder made by TreeBuilderInitArena.
  * The caller seeds builder->prng first.  Makes no server call unless
- * builder->server_calls is set, so it can run on a worker thread; a failure
- * is left in builder->failure.
+ * builder->server_calls is set, so it can run on a worker thread.  A
+ * "cannot happen" failure is left in builder->failure.
  */
 void
 TreeGrowSample(TreeBuilder *builder, const int32 *presorted, bool bootstrap)
