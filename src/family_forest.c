@@ -137,6 +137,7 @@ typedef struct ForestWorker
 	int			tree_index;
 	pthread_t	thread;
 	bool		started;		/* running on its own thread */
+	char		padding[PG_CACHE_LINE_SIZE];	/* keeps workers off shared cache lines */
 } ForestWorker;
 
 /* The state of one fit. */
