@@ -35,14 +35,16 @@
  *
  * Tree t draws its randomness from its own pg_prng_state, seeded from the
  * fit seed and t, so the model depends only on the seed.  On data of at
- * least FOREST_THREAD_MIN_CELLS cells, trees grow two at a time on two
- * worker threads, tree 2r on one and tree 2r + 1 on the other.  Each thread
- * grows in a builder arena that the main thread allocated beforehand, and
- * the builder makes no server call there.  The main thread waits, sets a
- * stop flag when an interrupt arrives, joins the threads, and only then
- * turns the grown trees into models in tree order.  The result is the same
- * as on one thread.  The main thread checks for interrupts between trees
- * and stops at the fit deadline, keeping the finished trees, at least one.
+ * least FOREST_THREAD_MIN_CELLS cells, two worker threads grow the trees,
+ * each taking the next tree when it finishes one, so a thread slowed by
+ * other work does not hold the other back.  Each thread grows in a builder
+ * arena that the main thread allocated beforehand, and the builder makes no
+ * server call there.  The main thread builds each grown tree into the
+ * model and adds the trees to the importance and out-of-bag sums in tree
+ * order, so the result is the same as on one thread.  It checks for
+ * interrupts while it waits, and before an error unwinds it stops and
+ * joins the threads.  At the fit deadline the forest keeps its finished
+ * trees, at least one.
  */
 #include "postgres.h"
 
@@ -127,16 +129,17 @@ typedef struct ForestSettings
 
 struct ForestState;
 
-/* One builder arena and the tree it grows in the current round. */
+/* One builder arena and the tree it grows. */
 typedef struct ForestWorker
 {
 	TreeBuilder builder;
 	struct ForestState *state;
 	const int32 *presorted;
 	bool		bootstrap;
-	int			tree_index;
+	int			tree_index;		/* the tree being grown, or -1 when idle */
 	pthread_t	thread;
-	bool		started;		/* running on its own thread */
+	bool		started;		/* a thread was started and not joined yet */
+	bool		done;			/* the tree is grown; under state->lock */
 	char		padding[PG_CACHE_LINE_SIZE];	/* keeps workers off shared cache lines */
 } ForestWorker;
 
@@ -153,13 +156,17 @@ typedef struct ForestState
 	int			n_workers;
 	bool		threaded;
 	pg_atomic_uint32 stop;		/* set to stop the worker threads */
-	pthread_mutex_t lock;		/* protects n_running */
-	pthread_cond_t thread_done;	/* signalled when a thread finishes */
-	int			n_running;		/* threads still growing a tree */
+	pthread_mutex_t lock;		/* protects the workers' done flags */
+	pthread_cond_t tree_done;	/* signalled when a thread has grown its tree */
+	int			next_tree;		/* the next tree to hand to a worker */
+	bool		stopping;		/* a tree stopped at the deadline: start no more */
+	TreeModel **grown;			/* per tree, NULL until grown and built */
+	bool	   *truncated;		/* per tree, whether it stopped at the deadline */
+	int			n_added;		/* trees [0, n_added) are added to the sums */
+	int32	   *counts;			/* n_rows, a tree's bootstrap counts */
 	double	   *oob_sums;		/* n_rows x n_outputs */
 	int32	   *oob_counts;		/* trees that left each row out */
 	double	   *gains;			/* n_cols, one tree's normalised gains */
-	bool		finished;		/* a tree stopped early, so no more trees */
 } ForestState;
 
 static int
@@ -298,21 +305,24 @@ TreeSeed(uint64 seed, int t)
 	return seed ^ ((uint64) (t + 1) * UINT64CONST(0x9E3779B97F4A7C15));
 }
 
-/* Allocates the presorted columns, the arenas and the out-of-bag sums. */
+/* Allocates the presorted columns, the arenas and the per-tree state. */
 static void
 InitForestFit(ForestState *fit, int n_workers, double deadline)
 {
 	const TrainData *data = fit->data;
+	int			n_estimators = fit->settings.n_estimators;
 
 	fit->presorted = TreePresort(data);
 	fit->n_workers = n_workers;
 	fit->threaded = n_workers > 1;
 	fit->workers = palloc0(sizeof(ForestWorker) * n_workers);
+	fit->grown = palloc0(sizeof(TreeModel *) * n_estimators);
+	fit->truncated = palloc0(sizeof(bool) * n_estimators);
 	fit->gains = palloc(sizeof(double) * Max(data->n_cols, 1));
 	pg_atomic_init_u32(&fit->stop, 0);
 	if (fit->threaded &&
 		(pthread_mutex_init(&fit->lock, NULL) != 0 ||
-		 pthread_cond_init(&fit->thread_done, NULL) != 0))
+		 pthread_cond_init(&fit->tree_done, NULL) != 0))
 		fit->threaded = false;
 	for (int w = 0; w < n_workers; w++)
 	{
@@ -323,16 +333,18 @@ InitForestFit(ForestState *fit, int n_workers, double deadline)
 		worker->state = fit;
 		worker->presorted = fit->presorted;
 		worker->bootstrap = fit->settings.bootstrap;
+		worker->tree_index = -1;
 	}
 	if (fit->settings.bootstrap)
 	{
+		fit->counts = palloc(mul_size(Max(data->n_rows, 1), sizeof(int32)));
 		fit->oob_sums = AutomlAllocDoubles(mul_size(data->n_rows, OutputCount(data)),
 										   "forest out-of-bag predictions");
 		fit->oob_counts = palloc0(mul_size(Max(data->n_rows, 1), sizeof(int32)));
 	}
 }
 
-/* Grows the worker's tree on a worker thread, and reports that it finished. */
+/* Grows the worker's tree on a worker thread, then reports that it is done. */
 static void *
 GrowWorkerTree(void *arg)
 {
@@ -341,127 +353,139 @@ GrowWorkerTree(void *arg)
 
 	TreeGrowSample(&worker->builder, worker->presorted, worker->bootstrap);
 	pthread_mutex_lock(&fit->lock);
-	fit->n_running--;
-	pthread_cond_signal(&fit->thread_done);
+	worker->done = true;
+	pthread_cond_signal(&fit->tree_done);
 	pthread_mutex_unlock(&fit->lock);
 	return NULL;
 }
 
 /*
- * Starts a thread for each job, with every signal blocked so the server's
- * signal handlers keep running on the main thread.  A job whose thread
- * cannot start is left for the main thread.
+ * Hands tree t to an idle worker.  With threads, it grows on a new thread
+ * that has every signal blocked, so the server's signal handlers keep
+ * running on the main thread.  Otherwise, or when the thread cannot start,
+ * the main thread grows it at once.
  */
 static void
-StartWorkers(ForestState *fit, int n_jobs)
+StartTree(ForestState *fit, ForestWorker *worker, int t)
 {
 	sigset_t	all_signals;
 	sigset_t	old_signals;
 
-	fit->n_running = n_jobs;
-	sigfillset(&all_signals);
-	pthread_sigmask(SIG_SETMASK, &all_signals, &old_signals);
-	for (int j = 0; j < n_jobs; j++)
-	{
-		ForestWorker *worker = &fit->workers[j];
-
-		worker->builder.server_calls = false;
-		worker->started = pthread_create(&worker->thread, NULL, GrowWorkerTree,
-										 worker) == 0;
-		if (worker->started)
-			continue;
-		pthread_mutex_lock(&fit->lock);
-		fit->n_running--;
-		pthread_mutex_unlock(&fit->lock);
-	}
-	pthread_sigmask(SIG_SETMASK, &old_signals, NULL);
-}
-
-/*
- * Waits for the started threads and joins them.  An interrupt sets the stop
- * flag, which the builders read at every node, and is served after the join.
- */
-static void
-JoinWorkers(ForestState *fit, int n_jobs)
-{
-	pthread_mutex_lock(&fit->lock);
-	while (fit->n_running > 0)
-	{
-		struct timespec until;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += FOREST_WAIT_NANOSECONDS;
-		if (until.tv_nsec >= 1000000000L)
-		{
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&fit->thread_done, &fit->lock, &until);
-		if (INTERRUPTS_PENDING_CONDITION() && INTERRUPTS_CAN_BE_PROCESSED())
-			pg_atomic_write_u32(&fit->stop, 1);
-	}
-	pthread_mutex_unlock(&fit->lock);
-	for (int j = 0; j < n_jobs; j++)
-	{
-		if (fit->workers[j].started)
-			pthread_join(fit->workers[j].thread, NULL);
-	}
-}
-
-/*
- * Grows trees first, ..., first + n_jobs - 1, one per worker.  Returns
- * false when an interrupt stopped the threads but did not raise an error,
- * so the caller grows the same trees again.
- */
-static bool
-GrowRound(ForestState *fit, int first, int n_jobs)
-{
-	for (int j = 0; j < n_jobs; j++)
-	{
-		ForestWorker *worker = &fit->workers[j];
-
-		worker->tree_index = first + j;
-		worker->started = false;
-		pg_prng_seed(&worker->builder.prng, TreeSeed(fit->seed, first + j));
-	}
-	pg_atomic_write_u32(&fit->stop, 0);
+	worker->tree_index = t;
+	worker->done = false;
+	worker->started = false;
+	pg_prng_seed(&worker->builder.prng, TreeSeed(fit->seed, t));
 	if (fit->threaded)
 	{
-		StartWorkers(fit, n_jobs);
-		JoinWorkers(fit, n_jobs);
+		worker->builder.server_calls = false;
+		sigfillset(&all_signals);
+		pthread_sigmask(SIG_SETMASK, &all_signals, &old_signals);
+		worker->started = pthread_create(&worker->thread, NULL, GrowWorkerTree,
+										 worker) == 0;
+		pthread_sigmask(SIG_SETMASK, &old_signals, NULL);
 	}
-
-	/* Only the main thread runs from here on. */
-	if (pg_atomic_read_u32(&fit->stop) != 0)
-	{
-		CHECK_FOR_INTERRUPTS();
-		return false;
-	}
-	for (int j = 0; j < n_jobs; j++)
-	{
-		ForestWorker *worker = &fit->workers[j];
-
-		if (worker->started)
-			continue;
-		worker->builder.server_calls = true;
-		TreeGrowSample(&worker->builder, worker->presorted, worker->bootstrap);
-	}
-	return true;
+	if (worker->started)
+		return;
+	worker->builder.server_calls = true;
+	TreeGrowSample(&worker->builder, worker->presorted, worker->bootstrap);
+	worker->done = true;
 }
 
-/* Adds the tree's predictions of the rows it left out to the sums. */
+/* Returns whether the worker has grown its tree, reading it under the lock. */
+static bool
+IsTreeDone(ForestState *fit, ForestWorker *worker)
+{
+	bool		done;
+
+	if (worker->tree_index < 0)
+		return false;
+	if (!worker->started)
+		return worker->done;
+	pthread_mutex_lock(&fit->lock);
+	done = worker->done;
+	pthread_mutex_unlock(&fit->lock);
+	return done;
+}
+
+/* Returns whether some worker has grown its tree; the caller holds the lock. */
+static bool
+AnyTreeDoneLocked(const ForestState *fit)
+{
+	for (int w = 0; w < fit->n_workers; w++)
+	{
+		if (fit->workers[w].tree_index >= 0 && fit->workers[w].done)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Waits until a thread has grown its tree, or FOREST_WAIT_NANOSECONDS pass,
+ * then checks for interrupts with the lock released.
+ */
 static void
-AddOutOfBag(ForestState *fit, const TreeBuilder *builder, const TreeModel *tree)
+WaitForTree(ForestState *fit)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += FOREST_WAIT_NANOSECONDS;
+	if (until.tv_nsec >= 1000000000L)
+	{
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&fit->lock);
+	while (!AnyTreeDoneLocked(fit) &&
+		   pthread_cond_timedwait(&fit->tree_done, &fit->lock, &until) == 0)
+		continue;
+	pthread_mutex_unlock(&fit->lock);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * Joins the worker's thread and builds its tree into the tree's slot, in the
+ * model's memory context.  A tree that stopped at the deadline ends the
+ * handing out of trees.
+ */
+static void
+CollectTree(ForestState *fit, ForestWorker *worker)
+{
+	TreeBuilder *builder = &worker->builder;
+	int			t = worker->tree_index;
+	MemoryContext old_context;
+
+	if (worker->started)
+		pthread_join(worker->thread, NULL);
+	worker->started = false;
+	worker->tree_index = -1;
+	if (builder->failure != NULL)
+		elog(ERROR, "forest: tree %d failed: %s", t, builder->failure);
+
+	old_context = MemoryContextSwitchTo(fit->model_context);
+	fit->grown[t] = TreeBuildModel(builder);
+	MemoryContextSwitchTo(old_context);
+	fit->truncated[t] = builder->truncated;
+	if (builder->truncated)
+		fit->stopping = true;
+}
+
+/* Adds the tree's predictions of the rows its bootstrap sample left out. */
+static void
+AddOutOfBag(ForestState *fit, const TreeModel *tree, int t)
 {
 	const TrainData *data = fit->data;
 	int			n_outputs = tree->n_outputs;
+	pg_prng_state prng;
 
+	pg_prng_seed(&prng, TreeSeed(fit->seed, t));
+	TreeBootstrapCounts(&prng, data->n_rows, fit->counts);
 	for (int i = 0; i < data->n_rows; i++)
 	{
 		const double *values;
 		double	   *sums = fit->oob_sums + (Size) i * n_outputs;
 
-		if (builder->counts[i] > 0)
+		if (fit->counts[i] > 0)
 			continue;
 		values = TreeLeafValues(tree, data->x, data->n_rows, i);
 		for (int k = 0; k < n_outputs; k++)
@@ -471,61 +495,119 @@ AddOutOfBag(ForestState *fit, const TreeBuilder *builder, const TreeModel *tree)
 }
 
 /*
- * Turns a worker's grown tree into a tree of the forest, and adds its
- * normalised gains and its out-of-bag predictions to the sums.  A tree that
- * stopped at the deadline is kept only as the first tree, and ends the fit.
+ * Adds the finished trees that follow the ones already added, in tree
+ * order, to the importance and out-of-bag sums, so the sums do not depend
+ * on which thread finished first.  A tree's gains are freed once added.
  */
 static void
-KeepTree(ForestState *fit, ForestWorker *worker)
+AddFinishedTrees(ForestState *fit)
 {
-	TreeBuilder *builder = &worker->builder;
 	ForestModel *model = fit->model;
-	MemoryContext old_context;
-	TreeModel  *tree;
 
-	if (builder->failure != NULL)
-		elog(ERROR, "forest: tree %d failed: %s", worker->tree_index, builder->failure);
-	if (builder->truncated)
-		fit->finished = true;
-	if (builder->truncated && model->n_trees > 0)
-		return;
+	for (; fit->n_added < fit->settings.n_estimators; fit->n_added++)
+	{
+		TreeModel  *tree = fit->grown[fit->n_added];
 
-	old_context = MemoryContextSwitchTo(fit->model_context);
-	tree = TreeBuildModel(builder);
-	MemoryContextSwitchTo(old_context);
-
-	TreeNormalizedGains(tree, fit->gains);
-	for (int j = 0; j < model->n_cols; j++)
-		model->importance[j] += fit->gains[j];
-	pfree(tree->gains);
-	tree->gains = NULL;
-	if (fit->settings.bootstrap)
-		AddOutOfBag(fit, builder, tree);
-	model->trees[model->n_trees++] = tree;
+		if (tree == NULL || fit->truncated[fit->n_added])
+			break;
+		TreeNormalizedGains(tree, fit->gains);
+		for (int j = 0; j < model->n_cols; j++)
+			model->importance[j] += fit->gains[j];
+		pfree(tree->gains);
+		tree->gains = NULL;
+		if (fit->settings.bootstrap)
+			AddOutOfBag(fit, tree, fit->n_added);
+		model->trees[model->n_trees++] = tree;
+		CHECK_FOR_INTERRUPTS();
+	}
 }
 
 /*
- * Grows the trees in rounds of one per worker, keeping them in tree order.
- * Stops after the round in which a tree reached the deadline.
+ * Hands out the trees to the workers as they become idle, and collects and
+ * adds them as they finish.  Returns when every tree is collected, or when
+ * a tree stopped at the deadline and the trees under way are collected.
+ */
+static void
+GrowTrees(ForestState *fit)
+{
+	for (;;)
+	{
+		bool		busy = false;
+		bool		collected = false;
+
+		for (int w = 0; w < fit->n_workers; w++)
+		{
+			ForestWorker *worker = &fit->workers[w];
+
+			if (worker->tree_index < 0 && !fit->stopping &&
+				fit->next_tree < fit->settings.n_estimators)
+				StartTree(fit, worker, fit->next_tree++);
+			busy |= worker->tree_index >= 0;
+		}
+		if (!busy)
+			break;
+
+		for (int w = 0; w < fit->n_workers; w++)
+		{
+			if (!IsTreeDone(fit, &fit->workers[w]))
+				continue;
+			CollectTree(fit, &fit->workers[w]);
+			collected = true;
+		}
+		if (collected)
+			AddFinishedTrees(fit);
+		else
+			WaitForTree(fit);
+	}
+}
+
+/* Stops the worker threads still running and joins them. */
+static void
+StopWorkers(ForestState *fit)
+{
+	pg_atomic_write_u32(&fit->stop, 1);
+	for (int w = 0; w < fit->n_workers; w++)
+	{
+		if (fit->workers[w].started)
+			pthread_join(fit->workers[w].thread, NULL);
+		fit->workers[w].started = false;
+	}
+}
+
+/*
+ * Grows the forest.  The main thread may raise an error, for an interrupt
+ * or a failed allocation, while threads run, so it stops and joins them
+ * before the error unwinds the memory they use.  At the deadline the forest
+ * keeps its first trees up to the first unfinished one, or the first tree
+ * however far it grew.
  */
 static void
 GrowForest(ForestState *fit)
 {
-	int			n_estimators = fit->settings.n_estimators;
+	ForestModel *model = fit->model;
 
-	for (int first = 0; first < n_estimators && !fit->finished;)
+	PG_TRY();
 	{
-		int			n_jobs = Min(fit->n_workers, n_estimators - first);
+		GrowTrees(fit);
+	}
+	PG_CATCH();
+	{
+		StopWorkers(fit);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 
-		CHECK_FOR_INTERRUPTS();
-		if (!GrowRound(fit, first, n_jobs))
-			continue;
-		for (int j = 0; j < n_jobs && !fit->finished; j++)
-		{
-			KeepTree(fit, &fit->workers[j]);
-			CHECK_FOR_INTERRUPTS();
-		}
-		first += n_jobs;
+	if (model->n_trees == 0 && fit->grown[0] != NULL)
+	{
+		fit->truncated[0] = false;
+		AddFinishedTrees(fit);
+	}
+
+	/* Trees grown after the first unfinished one are dropped. */
+	for (int t = fit->n_added; t < fit->settings.n_estimators; t++)
+	{
+		if (fit->grown[t] != NULL)
+			TreeFreeModel(fit->grown[t]);
 	}
 }
 
@@ -654,7 +736,7 @@ ForestFit(const TrainData *data, const double *config, const FitControl *control
 	GrowForest(&fit);
 	if (fit.threaded)
 	{
-		pthread_cond_destroy(&fit.thread_done);
+		pthread_cond_destroy(&fit.tree_done);
 		pthread_mutex_destroy(&fit.lock);
 	}
 	if (fit.settings.bootstrap && data->task == TASK_CLASSIFICATION)

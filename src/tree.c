@@ -832,6 +832,19 @@ TreeGrow(TreeBuilder *builder)
 }
 
 /*
+ * Draws n_rows rows with replacement and writes how often each was drawn.
+ * A forest tree's sample is the first use of its random state, so calling
+ * this on a state seeded like the tree's gives the tree's sample again.
+ */
+void
+TreeBootstrapCounts(pg_prng_state *prng, int n_rows, int32 *counts)
+{
+	memset(counts, 0, sizeof(int32) * n_rows);
+	for (int i = 0; i < n_rows; i++)
+		counts[pg_prng_uint64_range(prng, 0, n_rows - 1)]++;
+}
+
+/*
  * Draws the tree's sample.  With bootstrap, n_rows rows are drawn with
  * replacement and each row's weight is multiplied by its count.  Without,
  * every row counts once with its own weight.
@@ -853,9 +866,7 @@ DrawSample(TreeBuilder *builder, bool bootstrap)
 		return;
 	}
 
-	memset(builder->counts, 0, sizeof(int32) * data->n_rows);
-	for (int i = 0; i < data->n_rows; i++)
-		builder->counts[pg_prng_uint64_range(&builder->prng, 0, data->n_rows - 1)]++;
+	TreeBootstrapCounts(&builder->prng, data->n_rows, builder->counts);
 	for (int i = 0; i < data->n_rows; i++)
 	{
 		builder->sample_weights[i] = builder->counts[i] * RowWeight(data, i);
@@ -1057,6 +1068,17 @@ TreeAllocModel(TaskKind task, int n_outputs, int n_cols, int n_nodes, int n_leav
 									   "decision tree");
 	model->gains = AutomlAllocDoubles(Max(n_cols, 1), "decision tree");
 	return model;
+}
+
+/* Frees a model and its arrays. */
+void
+TreeFreeModel(TreeModel *model)
+{
+	pfree(model->nodes);
+	pfree(model->values);
+	if (model->gains != NULL)
+		pfree(model->gains);
+	pfree(model);
 }
 
 /*

@@ -130,11 +130,13 @@ extern void TreeBuilderInitArena(TreeBuilder *builder, const TrainData *data,
 								 const TreeParams *params, double deadline);
 extern void TreeGrowSample(TreeBuilder *builder, const int32 *presorted,
 						   bool bootstrap);
+extern void TreeBootstrapCounts(pg_prng_state *prng, int n_rows, int32 *counts);
 
 /* Fitted trees. */
 extern TreeModel *TreeBuildModel(const TreeBuilder *builder);
 extern TreeModel *TreeAllocModel(TaskKind task, int n_outputs, int n_cols,
 								 int n_nodes, int n_leaves);
+extern void TreeFreeModel(TreeModel *model);
 extern const double *TreeLeafValues(const TreeModel *model, const double *x,
 									int n_rows, int i);
 extern void TreePredictRows(const TreeModel *model, const double *x, int n_rows,
