@@ -176,8 +176,8 @@ OutputCount(const TrainData *data)
 }
 
 /*
- * Returns the columns tried per split: round(fraction x p), or for 0,
- * floor(sqrt(p)) for classification and p for regression; at least 1.
+ * Returns the columns tried per split, at least 1: round(fraction x p), or
+ * for 0, floor(sqrt(p)) for classification and p for regression.
  */
 static int
 FeatureCount(double fraction, const TrainData *data)
@@ -407,7 +407,7 @@ IsTreeDone(ForestState *fit, ForestWorker *worker)
 	return done;
 }
 
-/* Returns whether some worker has grown its tree; the caller holds the lock. */
+/* Returns whether some worker has grown its tree.  The caller holds the lock. */
 static bool
 AnyTreeDoneLocked(const ForestState *fit)
 {
@@ -578,8 +578,8 @@ StopWorkers(ForestState *fit)
  * Grows the forest.  The main thread may raise an error, for an interrupt
  * or a failed allocation, while threads run, so it stops and joins them
  * before the error unwinds the memory they use.  At the deadline the forest
- * keeps its first trees up to the first unfinished one, or the first tree
- * however far it grew.
+ * keeps its trees in tree order up to the first unfinished one.  An
+ * unfinished first tree is kept however far it grew.
  */
 static void
 GrowForest(ForestState *fit)
@@ -764,7 +764,7 @@ ExtraTreesFit(const TrainData *data, const double *config,
 	return ForestFit(data, config, control, true);
 }
 
-/* Averages the trees' leaf values of each row; trees are added in order. */
+/* Averages the trees' leaf values of each row, adding the trees in order. */
 static void
 ForestPredict(const void *opaque, const double *x, int n_rows, int n_cols,
 			  double *out)
@@ -794,9 +794,9 @@ ForestPredict(const void *opaque, const double *x, int n_rows, int n_cols,
 
 /*
  * Writes the header as int32: task, output count, column count, tree count,
- * max_features and bootstrap; then the float64 out-of-bag score (NaN when
- * not computed) and the n_cols float64 importances; then each tree's nodes
- * and leaf values (TreeWriteNodes, without gains).
+ * max_features and bootstrap.  The float64 out-of-bag score (NaN when not
+ * computed) and the n_cols float64 importances follow, then each tree's
+ * nodes and leaf values (TreeWriteNodes, without gains).
  */
 static void
 ForestSerialize(const void *opaque, StringInfo buf)

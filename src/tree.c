@@ -921,7 +921,7 @@ TreeGrowSample(TreeBuilder *builder, const int32 *presorted, bool bootstrap)
 	builder->max_nodes = TreeMaxNodeCount(builder->n_sample, &builder->params);
 	GrowTree(builder);
 
-	/* Every internal node has two children, so a tree of n nodes has (n + 1) / 2 leaves. */
+	/* Each internal node has two children, so n nodes include (n + 1) / 2 leaves. */
 	builder->n_leaves = (builder->n_nodes + 1) / 2;
 }
 
@@ -1205,7 +1205,7 @@ TreePredictRows(const TreeModel *model, const double *x, int n_rows, int n_cols,
 			   TreeLeafValues(model, x, n_rows, i), row_bytes);
 }
 
-/* Returns the depth of the deepest leaf; the root alone has depth 0. */
+/* Returns the depth of the deepest leaf, where the root alone has depth 0. */
 int
 TreeModelDepth(const TreeModel *model)
 {
