@@ -25,6 +25,8 @@ const ModelFamily *const automl_families[] = {
 	&naive_bayes_family,
 	&mlp_family,
 	&metric_knn_family,
+	&random_forest_family,
+	&extra_trees_family,
 };
 
 const int	automl_n_families = lengthof(automl_families);
@@ -196,7 +198,8 @@ ParseParamValue(const ModelFamily *family, const ParamSpec *spec,
 
 	if (spec->kind == PARAM_CHOICE)
 	{
-		for (int c = 0; value->type == jbvString && c < spec->n_choices; c++)
+		/* A JSON true or false matches the choice "true" or "false". */
+		for (int c = 0; value->type != jbvNumeric && c < spec->n_choices; c++)
 			if (strcmp(spec->choices[c], text) == 0)
 				return c;
 		RejectParamValue(family, spec, text);

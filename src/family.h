@@ -151,5 +151,7 @@ extern const ModelFamily knn_family;
 extern const ModelFamily naive_bayes_family;
 extern const ModelFamily mlp_family;
 extern const ModelFamily metric_knn_family;
+extern const ModelFamily random_forest_family;
+extern const ModelFamily extra_trees_family;
 
 #endif							/* AUTOML_FAMILY_H */
