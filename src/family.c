@@ -260,3 +260,43 @@ FamilyConfigFromJson(const ModelFamily *family, const char *json, double *config
 		config[i] = ParseParamValue(family, &family->params[i], &value, lenient);
 	}
 }
+
+double
+FamilyTotalWeight(const TrainData *data)
+{
+	double		total = 0.0;
+
+	for (int i = 0; i < data->n_rows; i++)
+	{
+		double		w = FamilyRowWeight(data, i);
+
+		if (!isfinite(w) || w < 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("training row weight %g is invalid", w),
+					 errdetail("Row %d of the training data has this weight.", i + 1),
+					 errhint("Use finite, non-negative row weights.")));
+		total += w;
+	}
+	if (!(total > 0.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("training data has no rows with positive weight"),
+				 errdetail("The %d training rows have a total weight of %g.",
+						   data->n_rows, total),
+				 errhint("Train on at least one row with a positive weight.")));
+	return total;
+}
+
+void
+FamilyShuffle(int *rows, int n, pg_prng_state *prng)
+{
+	for (int i = n - 1; i > 0; i--)
+	{
+		int			j = (int) pg_prng_uint64_range(prng, 0, i);
+		int			tmp = rows[i];
+
+		rows[i] = rows[j];
+		rows[j] = tmp;
+	}
+}
