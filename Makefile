@@ -5,12 +5,12 @@ MODULE_big = automl
 DATA = sql/automl--0.1.sql
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 
-REGRESS = setup train_titanic train_iris predict catalog errors limits quality fixed
+REGRESS = setup train_titanic train_iris predict catalog errors limits quality fixed gbdt
 REGRESS_OPTS = --load-extension=automl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src -I/usr/include/x86_64-linux-gnu
-SHLIB_LINK = -lopenblas -llapacke -lm
+SHLIB_LINK = -lopenblas -llapacke -lm -lpthread
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -21,6 +21,7 @@ const ModelFamily *const automl_families[] = {
 	&linear_family,
 	&logistic_family,
 	&tree_family,
+	&gbdt_family,
 };
 
 const int	automl_n_families = lengthof(automl_families);

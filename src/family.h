@@ -14,7 +14,7 @@
 #include "lib/stringinfo.h"
 #include "serial.h"
 
-#define AUTOML_MAX_PARAMS 8
+#define AUTOML_MAX_PARAMS 16
 
 typedef enum HyperParamKind
 {
@@ -133,5 +133,6 @@ extern const ModelFamily baseline_family;
 extern const ModelFamily linear_family;
 extern const ModelFamily logistic_family;
 extern const ModelFamily tree_family;
+extern const ModelFamily gbdt_family;
 
 #endif							/* AUTOML_FAMILY_H */
