@@ -124,7 +124,7 @@ FROM gbdt_models WHERE project = 'gbdt_noisy';
 
 -- Growth policies with 4 leaves: depth-wise growth fills depth 2 before
 -- going deeper, while leaf-wise growth follows the largest gains deeper.
--- max_depth 2 caps leaf-wise growth at 4 leaves, whatever max_leaves says.
+-- max_depth 2 caps leaf-wise growth at 4 leaves, even with max_leaves 31.
 SELECT project FROM (VALUES
 		('gbdt_depthwise', '{"max_leaves": 4, "grow_policy": "depthwise"}'),
 		('gbdt_leafwise', '{"max_leaves": 4, "grow_policy": "leafwise"}'),
@@ -183,9 +183,9 @@ WHERE p.name = 'gbdt_depthwise';
 UPDATE automl.models m SET model = set_byte(s.model, gbdt_payload_offset(s.model), 9)
 FROM gbdt_saved s WHERE m.id = s.id;
 SELECT automl_predict('gbdt_depthwise', t) FROM titanic t LIMIT 1;
--- The root's left child pointing back at the root: the payload holds six
--- int32 counts, the base score, the tree's node count, the root's feature
--- and threshold, then its left child.
+-- The root's left child pointing back at the root.  The payload starts
+-- with six int32 counts, the base score, the tree's node count, the
+-- root's feature and threshold, then its left child.
 UPDATE automl.models m SET model = set_byte(s.model, gbdt_payload_offset(s.model) + 48, 0)
 FROM gbdt_saved s WHERE m.id = s.id;
 SELECT automl_predict('gbdt_depthwise', t) FROM titanic t LIMIT 1;
