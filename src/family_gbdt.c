@@ -2177,7 +2177,9 @@ GbdtFit(const TrainData *data, const double *config, const FitControl *control)
 	fit->x = data->x;
 	fit->x_rows = data->n_rows;
 
-	fit->worker = StartWorker();
+	/* Smaller inputs never reach GBDT_PARALLEL_MIN_CELLS in one job. */
+	if ((double) data->n_rows * data->n_cols >= GBDT_PARALLEL_MIN_CELLS)
+		fit->worker = StartWorker();
 	PG_TRY();
 	{
 		SetUpRows(fit, data);
