@@ -27,6 +27,7 @@ const ModelFamily *const automl_families[] = {
 	&metric_knn_family,
 	&random_forest_family,
 	&extra_trees_family,
+	&gbdt_family,
 };
 
 const int	automl_n_families = lengthof(automl_families);

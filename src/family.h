@@ -14,7 +14,7 @@
 #include "lib/stringinfo.h"
 #include "serial.h"
 
-#define AUTOML_MAX_PARAMS 8
+#define AUTOML_MAX_PARAMS 16
 
 typedef enum HyperParamKind
 {
@@ -169,5 +169,6 @@ extern const ModelFamily mlp_family;
 extern const ModelFamily metric_knn_family;
 extern const ModelFamily random_forest_family;
 extern const ModelFamily extra_trees_family;
+extern const ModelFamily gbdt_family;
 
 #endif							/* AUTOML_FAMILY_H */
