@@ -84,6 +84,17 @@ CREATE TABLE automl.deployments (
 	deployed_by name NOT NULL DEFAULT current_user
 );
 
+-- Meta-models learned from past tasks, such as the task encoder: its
+-- settings and training summary in config, its parameters in weights.
+CREATE TABLE automl.meta_models (
+	id bigserial PRIMARY KEY,
+	kind text NOT NULL CHECK (kind IN ('task_encoder')),
+	config jsonb NOT NULL,
+	weights float8[] NOT NULL,
+	owner name NOT NULL DEFAULT current_user,
+	created timestamptz NOT NULL DEFAULT now()
+);
+
 CREATE INDEX ON automl.tasks (project_id);
 CREATE INDEX ON automl.models (project_id);
 CREATE INDEX ON automl.deployments (project_id, id);
@@ -98,6 +109,8 @@ SELECT pg_catalog.pg_extension_config_dump('automl.models', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.models_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.deployments_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.meta_models', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.meta_models_id_seq', '');
 
 -- Every role may train and serve its own projects: row-level security shows
 -- a role only the projects it owns and the rows that belong to them, plus
@@ -112,6 +125,7 @@ ALTER TABLE automl.tasks ENABLE ROW LEVEL SECURITY;
 ALTER TABLE automl.trials ENABLE ROW LEVEL SECURITY;
 ALTER TABLE automl.models ENABLE ROW LEVEL SECURITY;
 ALTER TABLE automl.deployments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE automl.meta_models ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY own_projects ON automl.projects
 	USING (owner = current_user) WITH CHECK (owner = current_user);
@@ -124,6 +138,8 @@ CREATE POLICY own_models ON automl.models
 	USING (project_id IN (SELECT id FROM automl.projects));
 CREATE POLICY own_deployments ON automl.deployments
 	USING (project_id IN (SELECT id FROM automl.projects));
+CREATE POLICY own_meta_models ON automl.meta_models
+	USING (owner = current_user) WITH CHECK (owner = current_user);
 
 -- The model each project serves now.
 CREATE VIEW automl.deployed_models WITH (security_invoker = true) AS
@@ -277,3 +293,15 @@ RETURNS TABLE (algorithm text, classification boolean, regression boolean,
 			   default_hyperparameters jsonb, description text)
 AS 'MODULE_PATHNAME', 'automl_algorithms'
 LANGUAGE C STABLE PARALLEL SAFE ROWS 16;
+
+-- Train the learned task metric from the caller's past tasks: a Siamese
+-- encoder of meta-features trained with the triplet loss.  Stores it in
+-- automl.meta_models and the tasks' embeddings; warm starts use it from
+-- then on.  Returns a training summary.
+CREATE FUNCTION automl_train_task_encoder(epochs integer DEFAULT 200,
+										  embedding_dim integer DEFAULT 8,
+										  margin float8 DEFAULT 0.5,
+										  seed integer DEFAULT 1)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'automl_train_task_encoder'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;

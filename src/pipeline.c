@@ -400,8 +400,8 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 		options->n_start += ws->n;
 		*warm_start_json = ws->neighbours_json;
 		ereport(NOTICE,
-				(errmsg("automl: warm start with %d configurations from the %d nearest past tasks",
-						ws->n, ws->n_neighbours),
+				(errmsg("automl: warm start with %d configurations from the %d nearest past tasks (%s)",
+						ws->n, ws->n_neighbours, ws->metric),
 				 errdetail("Past tasks: %s.", ws->neighbours_json)));
 	}
 	return champion_family != NULL;

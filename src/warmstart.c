@@ -11,7 +11,9 @@
  * best configurations of the WARM_START_NEIGHBOURS nearest tasks, nearest
  * task first, become the search's first proposals, deduplicated and capped
  * at WARM_START_CONFIGS.  Configurations of families not searched in this
- * run are skipped.
+ * run are skipped.  Once automl_train_task_encoder has trained a learned
+ * task metric (encoder.c), the distance between the tasks' embeddings
+ * replaces the L1 distance.
  */
 #include "postgres.h"
 
@@ -23,6 +25,7 @@
 #include "utils/jsonb.h"
 
 #include "catalog.h"
+#include "encoder.h"
 #include "warmstart.h"
 
 #define WARM_START_NEIGHBOURS 5
@@ -30,8 +33,8 @@
 #define TRIALS_PER_NEIGHBOUR 2
 #define PAST_TASK_LIMIT 2000
 
-/* The meta-features the distance uses. */
-static const char *const distance_features[] = {
+/* The meta-features the distance and the task encoder use. */
+const char *const warm_start_features[] = {
 	"log_rows", "log_columns", "columns_per_row", "numeric_share", "missing_share",
 	"rows_with_missing_share", "mean_category_levels", "skewness_mean", "kurtosis_mean",
 	"target_correlation_mean", "target_correlation_max", "feature_correlation_mean",
@@ -41,11 +44,14 @@ static const char *const distance_features[] = {
 	"landmark_1nn", "landmark_stump", "landmark_naive_bayes", "landmark_linear",
 };
 
-#define N_DISTANCE_FEATURES lengthof(distance_features)
+#define N_DISTANCE_FEATURES WARM_START_N_FEATURES
+
+StaticAssertDecl(lengthof(warm_start_features) == WARM_START_N_FEATURES,
+				 "warm_start_features and WARM_START_N_FEATURES disagree");
 
 /* Read the distance meta-features of a JSON object; NaN where absent or null. */
-static void
-ReadFeatures(const char *json, double *out)
+void
+WarmStartReadFeatures(const char *json, double *out)
 {
 	Jsonb	   *jsonb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 
@@ -54,8 +60,8 @@ ReadFeatures(const char *json, double *out)
 		JsonbValue	value;
 
 		out[f] = NAN;
-		if (getKeyJsonValueFromContainer(&jsonb->root, distance_features[f],
-										 strlen(distance_features[f]), &value) &&
+		if (getKeyJsonValueFromContainer(&jsonb->root, warm_start_features[f],
+										 strlen(warm_start_features[f]), &value) &&
 			value.type == jbvNumeric)
 			out[f] = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 														NumericGetDatum(value.val.numeric)));
@@ -163,6 +169,27 @@ AddNeighbourConfigs(WarmStart *ws, int64 task_id, const ModelFamily **families,
 	}
 }
 
+/* Squared euclidean distances between task embeddings. */
+static void
+EmbeddingDistances(const TaskEncoder *encoder, const char *meta_json, const PastTask *past,
+				   int n_past, Neighbour *order)
+{
+	double		target[64];
+	double		other[64];
+
+	EncoderEmbedJson(encoder, meta_json, target);
+	for (int i = 0; i < n_past; i++)
+	{
+		double		sum = 0.0;
+
+		EncoderEmbedJson(encoder, past[i].meta_features, other);
+		for (int o = 0; o < encoder->n_outputs; o++)
+			sum += (target[o] - other[o]) * (target[o] - other[o]);
+		order[i].index = i;
+		order[i].distance = sum;
+	}
+}
+
 WarmStart *
 WarmStartFind(const char *meta_json, TaskKind task, const ModelFamily **families,
 			  int n_families)
@@ -172,6 +199,7 @@ WarmStartFind(const char *meta_json, TaskKind task, const ModelFamily **families
 	int			n_past = CatalogPastTasks(TaskKindName(task), PAST_TASK_LIMIT, &past);
 	double	   *vectors = palloc(sizeof(double) * (n_past + 1) * N_DISTANCE_FEATURES);
 	Neighbour  *order = palloc(sizeof(Neighbour) * Max(n_past, 1));
+	TaskEncoder *encoder = EncoderLoadLatest();
 	StringInfoData json;
 
 	ws->families = palloc(sizeof(ModelFamily *) * WARM_START_CONFIGS);
@@ -179,17 +207,24 @@ WarmStartFind(const char *meta_json, TaskKind task, const ModelFamily **families
 	initStringInfo(&json);
 	appendStringInfoChar(&json, '[');
 
-	/* row 0 is the new task, rows 1.. the past tasks */
-	ReadFeatures(meta_json, vectors);
-	for (int i = 0; i < n_past; i++)
-		ReadFeatures(past[i].meta_features, vectors + (Size) (i + 1) * N_DISTANCE_FEATURES);
-	MinMaxScale(vectors, n_past + 1);
-	for (int i = 0; i < n_past; i++)
+	if (encoder)
+		EmbeddingDistances(encoder, meta_json, past, n_past, order);
+	else
 	{
-		order[i].index = i;
-		order[i].distance = L1Distance(vectors, vectors + (Size) (i + 1) * N_DISTANCE_FEATURES);
+		/* row 0 is the new task, rows 1.. the past tasks */
+		WarmStartReadFeatures(meta_json, vectors);
+		for (int i = 0; i < n_past; i++)
+			WarmStartReadFeatures(past[i].meta_features,
+								  vectors + (Size) (i + 1) * N_DISTANCE_FEATURES);
+		MinMaxScale(vectors, n_past + 1);
+		for (int i = 0; i < n_past; i++)
+		{
+			order[i].index = i;
+			order[i].distance = L1Distance(vectors, vectors + (Size) (i + 1) * N_DISTANCE_FEATURES);
+		}
 	}
 	qsort(order, n_past, sizeof(Neighbour), CompareNeighbours);
+	ws->metric = encoder ? "learned task metric" : "L1 on meta-features";
 
 	for (int k = 0; k < Min(n_past, WARM_START_NEIGHBOURS) && ws->n < WARM_START_CONFIGS; k++)
 	{

@@ -7,6 +7,13 @@
 
 #include "family.h"
 
+/* The meta-features that describe a task for the distance and the encoder. */
+#define WARM_START_N_FEATURES 26
+extern const char *const warm_start_features[];
+
+/* Read those meta-features from a JSON object; NaN where absent or null. */
+extern void WarmStartReadFeatures(const char *json, double *out);
+
 typedef struct WarmStart
 {
 	int			n;				/* configurations */
@@ -14,6 +21,7 @@ typedef struct WarmStart
 	double	   *configs;		/* n x AUTOML_MAX_PARAMS */
 	int			n_neighbours;	/* past tasks consulted */
 	char	   *neighbours_json;	/* [{"task", "relation", "distance", ...}] */
+	const char *metric;			/* the task distance used */
 } WarmStart;
 
 /*
