@@ -113,9 +113,9 @@ SELECT pg_catalog.pg_extension_config_dump('automl.meta_models', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.meta_models_id_seq', '');
 
 -- Every role may train and serve its own projects: row-level security shows
--- a role only the projects it owns and the rows that belong to them, plus
--- the shared prior tasks (no project).  Superusers and the extension owner
--- see every row.
+-- a role the projects of the roles it has the privileges of (its own, and
+-- its group roles'), the rows that belong to them, and the shared prior
+-- tasks (no project).  Superusers and the extension owner see every row.
 GRANT USAGE ON SCHEMA automl TO PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA automl TO PUBLIC;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA automl TO PUBLIC;
@@ -128,7 +128,8 @@ ALTER TABLE automl.deployments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE automl.meta_models ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY own_projects ON automl.projects
-	USING (owner = current_user) WITH CHECK (owner = current_user);
+	USING (pg_catalog.pg_has_role(owner, 'USAGE'))
+	WITH CHECK (pg_catalog.pg_has_role(owner, 'USAGE'));
 CREATE POLICY own_tasks ON automl.tasks
 	USING (project_id IS NULL OR project_id IN (SELECT id FROM automl.projects))
 	WITH CHECK (project_id IN (SELECT id FROM automl.projects));
@@ -139,7 +140,17 @@ CREATE POLICY own_models ON automl.models
 CREATE POLICY own_deployments ON automl.deployments
 	USING (project_id IN (SELECT id FROM automl.projects));
 CREATE POLICY own_meta_models ON automl.meta_models
-	USING (owner = current_user) WITH CHECK (owner = current_user);
+	USING (pg_catalog.pg_has_role(owner, 'USAGE'))
+	WITH CHECK (pg_catalog.pg_has_role(owner, 'USAGE'));
+
+-- Whether any role owns a project of this name: names are unique across
+-- roles, so a clash is reported before a search, not after it.
+CREATE FUNCTION automl.project_name_taken(project text)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT EXISTS (SELECT 1 FROM automl.projects p WHERE p.name = project) $$;
+GRANT EXECUTE ON FUNCTION automl.project_name_taken(text) TO PUBLIC;
 
 -- The model each project serves now.
 CREATE VIEW automl.deployed_models WITH (security_invoker = true) AS
@@ -151,13 +162,20 @@ JOIN automl.deployments d ON d.project_id = p.id
 JOIN automl.models m ON m.id = d.model_id
 ORDER BY p.id, d.id DESC;
 
--- Trials of each project's latest training run, best first.
+-- Trials of each project's latest training run.  rank orders the trials
+-- that could be chosen (finished, on all rows), best first; trials on a row
+-- sample, failed and timed-out ones have no rank.
 CREATE VIEW automl.leaderboard WITH (security_invoker = true) AS
 SELECT p.name AS project, t.task_id, t.trial_number, t.algorithm,
 	t.hyperparameters, t.metric, t.score, t.fit_seconds, t.status,
-	rank() OVER (PARTITION BY t.task_id ORDER BY
-		CASE WHEN t.metric IN ('log_loss', 'rmse', 'mae') THEN t.score ELSE -t.score END
-		NULLS LAST) AS rank
+	coalesce((t.budget ->> 'fidelity')::float8, 1) AS fidelity,
+	t.budget ->> 'source' AS source,
+	CASE WHEN t.status = 'ok' AND coalesce((t.budget ->> 'fidelity')::float8, 1) >= 1 THEN
+		rank() OVER (PARTITION BY t.task_id,
+						 t.status = 'ok' AND coalesce((t.budget ->> 'fidelity')::float8, 1) >= 1
+					 ORDER BY CASE WHEN t.metric IN ('log_loss', 'rmse', 'mae') THEN t.score
+							  ELSE -t.score END NULLS LAST)
+	END AS rank
 FROM automl.trials t
 JOIN automl.tasks k ON k.id = t.task_id
 JOIN automl.projects p ON p.id = k.project_id
@@ -229,6 +247,10 @@ BEGIN
 	END IF;
 	INSERT INTO automl.deployments (project_id, model_id, reason)
 	VALUES (project_key, model_id, coalesce(reason, 'manual'));
+	-- the project's metric is the one its deployed model was scored by
+	UPDATE automl.projects p SET metric = m.metric
+	FROM automl.models m
+	WHERE p.id = project_key AND m.id = automl_deploy.model_id;
 	RETURN model_id;
 END
 $$;

@@ -92,3 +92,23 @@ SELECT trial_number, algorithm, status
 FROM automl.leaderboard WHERE project = 'iris_retrain' ORDER BY trial_number LIMIT 2;
 SELECT reason LIKE '%deployed configuration of model % on the same folds' AS compared_on_same_folds
 FROM automl.deployed_models WHERE project = 'iris_retrain';
+
+-- A retrain scored by another metric keeps the deployed model: scores of
+-- two metrics cannot be compared.
+SET client_min_messages = warning;
+SELECT deployed FROM automl_train('iris', 'species', project => 'iris_metric',
+	algorithms => ARRAY['naive_bayes'], seed => 4, max_trials => 3);
+RESET client_min_messages;
+SELECT algorithm, deployed FROM automl_train('iris', 'species', project => 'iris_metric',
+	algorithms => ARRAY['tree'], hyperparameters => '{"max_depth": 1}', metric => 'log_loss');
+SELECT algorithm FROM automl.deployed_models WHERE project = 'iris_metric';
+-- Omitting the metric on a retrain keeps the project's metric.
+SET client_min_messages = warning;
+SELECT metric_name FROM automl_train('iris', 'species', project => 'iris_metric',
+	algorithms => ARRAY['naive_bayes'], seed => 4, max_trials => 2);
+RESET client_min_messages;
+
+-- One flipped byte anywhere in the body fails the checksum.
+UPDATE automl.models SET model = set_byte(model, 300, get_byte(model, 300) # 1)
+WHERE id = (SELECT model_id FROM automl.deployed_models WHERE project = 'iris_metric');
+SELECT automl_predict('iris_metric', i) FROM iris i LIMIT 1;

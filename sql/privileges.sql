@@ -24,6 +24,22 @@ SELECT automl_drop_project('alice_data');
 \set VERBOSITY default
 RESET ROLE;
 
+-- A member of the owning role sees and serves the project.
+CREATE ROLE automl_reporter;
+GRANT automl_alice TO automl_reporter;
+GRANT SELECT ON alice_data TO automl_reporter;
+SET ROLE automl_reporter;
+SELECT count(*) AS reporter_predictions
+FROM alice_data a WHERE automl_predict('alice_data', a) IS NOT NULL;
+RESET ROLE;
+
+-- Another role's project name is refused before any training.
+SET ROLE automl_bob;
+\set VERBOSITY default
+SELECT * FROM automl_train('iris', 'species', project => 'alice_data');
+\set VERBOSITY terse
+RESET ROLE;
+
 -- A superuser sees every project.
 SELECT count(*) > 1 AS sees_all FROM automl.projects;
 SET ROLE automl_alice;
@@ -32,5 +48,6 @@ SELECT count(*) AS alice_projects FROM automl.projects;
 RESET ROLE;
 DROP TABLE alice_data;
 REVOKE SELECT ON iris FROM automl_bob;
+DROP ROLE automl_reporter;
 DROP ROLE automl_alice;
 DROP ROLE automl_bob;

@@ -13,12 +13,15 @@ FROM automl_train('halving', 'y', algorithms => ARRAY['logistic', 'tree'], exclu
 RESET client_min_messages;
 
 -- Fidelities: nested samples of 1/9, 1/3 and all rows; only a third of
--- each rung moves up.
+-- each rung moves up, and only trials on all rows are ranked.
 SELECT (budget ->> 'fidelity')::numeric(5, 3) AS fidelity, budget ->> 'source' AS source,
 	count(*) AS trials
 FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
 WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'halving')
 GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT fidelity < 1 AS sampled, count(*) AS trials, count(rank) AS ranked,
+	min(rank) AS best_rank
+FROM automl.leaderboard WHERE project = 'halving' GROUP BY 1 ORDER BY 1;
 SELECT count(*) FILTER (WHERE (budget ->> 'fidelity')::float8 < 0.2)
 	> count(*) FILTER (WHERE budget ->> 'source' = 'promoted' AND (budget ->> 'fidelity')::float8 = 1)
 	AS fewer_promoted_than_screened
@@ -43,7 +46,7 @@ SELECT m.algorithm,
 		AS weight_sum,
 	m.trial_id IS NULL AS no_single_trial
 FROM automl.models m
-WHERE m.project_id = (SELECT id FROM automl.projects WHERE name = 'titanic')
+WHERE m.project_id = (SELECT id FROM automl.projects WHERE name = 'iris_width')
 ORDER BY m.id LIMIT 1;
 
 -- With a seed and an iteration budget, two runs give identical trials and
@@ -129,3 +132,5 @@ SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"hyperp
 SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"algorithm": "forestx"}]');
 SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"algorithm": "tree", "hyperparameters": {"max_depth": 99}}]');
 SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"algorithm": "linear"}]');
+SELECT * FROM automl_train('iris', 'species', algorithms => ARRAY['knn'],
+						   start_configurations => '[{"algorithm": "tree"}]');

@@ -14,6 +14,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -136,7 +137,18 @@ CatalogCheckProject(const char *name, const char *relation, const char *target,
 	Execute("SELECT id, relation, target, task FROM automl.projects WHERE name = $1",
 			&args, true, SPI_OK_SELECT);
 	if (SPI_processed > 0)
+	{
 		CheckProjectMatches(name, relation, target, task);
+		return;
+	}
+	Execute("SELECT automl.project_name_taken($1)", &args, true, SPI_OK_SELECT);
+	if (SPI_processed > 0 && strcmp(TextColumn(1), "t") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("project name \"%s\" is taken by another role", name),
+				 errdetail("Project names are unique across roles, and this project is not visible to %s.",
+						   GetUserNameFromId(GetUserId(), false)),
+				 errhint("Pass another project name.")));
 }
 
 /*
@@ -160,11 +172,6 @@ CatalogSaveProject(const char *name, const char *relation, const char *target,
 	{
 		id = FirstInt64();
 		CheckProjectMatches(name, relation, target, task);
-		args.n = 0;
-		AddInt64(&args, id);
-		AddText(&args, metric);
-		Execute("UPDATE automl.projects SET metric = $2 WHERE id = $1",
-				&args, false, SPI_OK_UPDATE);
 		return id;
 	}
 	AddText(&args, relation);
@@ -288,6 +295,13 @@ CatalogDeploy(int64 project_id, int64 model_id, const char *reason)
 	AddText(&args, reason);
 	Execute("INSERT INTO automl.deployments (project_id, model_id, reason) "
 			"VALUES ($1, $2, $3)", &args, false, SPI_OK_INSERT);
+
+	/* the project's metric is the one its deployed model was scored by */
+	args.n = 0;
+	AddInt64(&args, project_id);
+	AddInt64(&args, model_id);
+	Execute("UPDATE automl.projects SET metric = m.metric FROM automl.models m "
+			"WHERE automl.projects.id = $1 AND m.id = $2", &args, false, SPI_OK_UPDATE);
 }
 
 int64
@@ -423,4 +437,16 @@ CatalogBestTrials(int64 task_id, int limit, PastTrial **trials)
 		(*trials)[i].hyperparameters = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
 	}
 	return (int) SPI_processed;
+}
+
+char *
+CatalogProjectMetric(const char *name, const char *task)
+{
+	CatalogArgs args = {0};
+
+	AddText(&args, name);
+	AddText(&args, task);
+	Execute("SELECT metric FROM automl.projects WHERE name = $1 AND task = $2",
+			&args, true, SPI_OK_SELECT);
+	return SPI_processed > 0 ? TextColumn(1) : NULL;
 }

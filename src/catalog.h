@@ -26,13 +26,15 @@ typedef struct DeployedModel
 extern void CatalogCheckProject(const char *name, const char *relation,
 								const char *target, const char *task);
 
+/* The metric of an existing project of that task, or NULL. */
+extern char *CatalogProjectMetric(const char *name, const char *task);
+
 /* The project's id, or 0 when it does not exist. */
 extern int64 CatalogProjectId(const char *name);
 
 /*
  * Find or create the project and lock it for the rest of the transaction.
- * An existing project must have the same relation, target and task; its
- * metric is updated.
+ * An existing project must have the same relation, target and task.
  */
 extern int64 CatalogSaveProject(const char *name, const char *relation,
 								const char *target, const char *task,

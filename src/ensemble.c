@@ -6,8 +6,9 @@
  * models" (ICML 2004): start from the empty ensemble and, for
  * ENSEMBLE_ROUNDS rounds, add (with replacement) the pooled trial whose
  * out-of-fold predictions most improve the metric of the averaged
- * predictions.  The ensemble of the best round is kept when it has two or
- * more distinct members and scores better than the best single trial.  All
+ * predictions on the even rows.  The ensemble of the best round is kept
+ * when it has two or more distinct members and, on the odd rows, scores
+ * better than the best single trial.  All
  * pooled trials were evaluated on the same folds of the same rows, so their
  * out-of-fold predictions line up row by row.
  *
@@ -25,10 +26,40 @@
 
 #define ENSEMBLE_ROUNDS 25
 
-/* Score of the pool-weighted average with one more vote for entry "add". */
+/*
+ * Metric of predictions pred (row-major, width per row) against y over the
+ * rows of one parity (0 even, 1 odd), or over all rows for parity -1.
+ */
+static double
+ScoreRows(MetricId metric, const double *y, const double *pred, int n, int width,
+		  int n_classes, int parity)
+{
+	double	   *ys = palloc(sizeof(double) * Max(n, 1));
+	double	   *ps = palloc(sizeof(double) * Max(n, 1) * width);
+	int			m = 0;
+	double		score;
+
+	for (int r = 0; r < n; r++)
+	{
+		if (parity >= 0 && r % 2 != parity)
+			continue;
+		ys[m] = y[r];
+		memcpy(ps + (Size) m * width, pred + (Size) r * width, sizeof(double) * width);
+		m++;
+	}
+	score = MetricCompute(metric, ys, ps, m, n_classes);
+	pfree(ys);
+	pfree(ps);
+	return score;
+}
+
+/*
+ * Score, on the rows of one parity, the pool-weighted average with one more
+ * vote for entry "add" (-1 for none); mix receives the average on all rows.
+ */
 static double
 ScoreWith(const SearchResult *result, const int *votes, int total, int add,
-		  MetricId metric, int width, int n_classes, double *mix)
+		  MetricId metric, int width, int n_classes, int parity, double *mix)
 {
 	const EvalPredictions *first = &result->pool[0].predictions;
 	Size		size = (Size) first->n * width;
@@ -44,8 +75,8 @@ ScoreWith(const SearchResult *result, const int *votes, int total, int add,
 			mix[k] += v * result->pool[i].predictions.pred[k];
 	}
 	for (Size k = 0; k < size; k++)
-		mix[k] /= (total + 1);
-	return MetricCompute(metric, first->y, mix, first->n, n_classes);
+		mix[k] /= (total + (add >= 0 ? 1 : 0));
+	return ScoreRows(metric, first->y, mix, first->n, width, n_classes, parity);
 }
 
 /* Record the selected ensemble in the result. */
@@ -72,17 +103,25 @@ KeepEnsemble(SearchResult *result, const int *votes, int total, double score,
 	memcpy(result->ensemble_predictions.pred, mix, sizeof(double) * first->n * width);
 }
 
+/*
+ * Weights are chosen on the even out-of-fold rows; the ensemble is kept
+ * only when it beats the best single trial on the odd rows, which the
+ * selection never saw, so a gain found by overfitting the selection rows
+ * does not count.
+ */
 void
 EnsembleSelect(SearchResult *result, MetricId metric, int width, int n_classes)
 {
+	const EvalPredictions *single = &result->best_predictions;
 	int		   *votes;
 	int		   *best_votes;
 	double	   *mix;
 	double		best_score = NAN;
+	double		held_out;
 	int			best_total = 0;
 	int			distinct = 0;
 
-	if (result->n_pool < 2)
+	if (result->n_pool < 2 || single->n == 0)
 		return;
 	votes = palloc0(sizeof(int) * result->n_pool);
 	best_votes = palloc0(sizeof(int) * result->n_pool);
@@ -97,7 +136,7 @@ EnsembleSelect(SearchResult *result, MetricId metric, int width, int n_classes)
 		for (int i = 0; i < result->n_pool; i++)
 		{
 			double		score = ScoreWith(result, votes, round, i, metric, width,
-										  n_classes, mix);
+										  n_classes, 0, mix);
 
 			if (choice < 0 || MetricBetter(metric, score, choice_score))
 			{
@@ -116,12 +155,13 @@ EnsembleSelect(SearchResult *result, MetricId metric, int width, int n_classes)
 
 	for (int i = 0; i < result->n_pool; i++)
 		distinct += best_votes[i] > 0;
+	held_out = ScoreWith(result, best_votes, best_total, -1, metric, width, n_classes, 1, mix);
 	if (distinct >= 2 &&
-		MetricBetter(metric, best_score, result->trials[result->best].score))
-	{
-		(void) ScoreWith(result, best_votes, best_total - 1, -1, metric, width, n_classes, mix);
-		KeepEnsemble(result, best_votes, best_total, best_score, mix, width);
-	}
+		MetricBetter(metric, held_out,
+					 ScoreRows(metric, single->y, single->pred, single->n, width, n_classes, 1)))
+		KeepEnsemble(result, best_votes, best_total,
+					 ScoreRows(metric, single->y, mix, single->n, width, n_classes, -1),
+					 mix, width);
 	pfree(votes);
 	pfree(best_votes);
 	pfree(mix);

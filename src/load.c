@@ -312,9 +312,12 @@ RejectTargetType(const char *target, Oid typid)
 			 errhint("Train on a view that selects the target cast to float8 or text.")));
 }
 
-/* The column of tupdesc whose name is closest to name, by edit distance. */
+/*
+ * The column of tupdesc whose name is closest to name, by edit distance,
+ * leaving out the column named skip (NULL for none).
+ */
 static const char *
-ClosestColumn(const char *name, TupleDesc tupdesc)
+ClosestColumn(const char *name, TupleDesc tupdesc, const char *skip)
 {
 	const char *closest = NULL;
 	int			best = INT_MAX;
@@ -325,6 +328,8 @@ ClosestColumn(const char *name, TupleDesc tupdesc)
 		int			distance = varstr_levenshtein(name, strlen(name), candidate,
 												  strlen(candidate), 1, 1, 1, false);
 
+		if (skip && strcmp(candidate, skip) == 0)
+			continue;
 		if (distance < best)
 		{
 			best = distance;
@@ -338,7 +343,7 @@ ClosestColumn(const char *name, TupleDesc tupdesc)
 static void
 RejectMissingTarget(const char *target, const char *relation, TupleDesc tupdesc)
 {
-	const char *closest = ClosestColumn(target, tupdesc);
+	const char *closest = ClosestColumn(target, tupdesc, NULL);
 
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -369,7 +374,7 @@ CheckExclude(List *exclude, const char *target, const char *relation, TupleDesc 
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("excluded column \"%s\" does not exist in %s", name, relation),
 					 errhint("Perhaps you meant the column \"%s\".",
-							 ClosestColumn(name, tupdesc))));
+							 ClosestColumn(name, tupdesc, target))));
 	}
 }
 

@@ -5,13 +5,27 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "port/pg_crc32c.h"
 
 #include "ensemble.h"
 #include "model.h"
 
 /* Offset of the int64 total length, patched once the body is written. */
 #define LENGTH_OFFSET (sizeof(uint32) + sizeof(int32))
-#define HEADER_SIZE (LENGTH_OFFSET + sizeof(int64))
+#define CHECKSUM_OFFSET (LENGTH_OFFSET + sizeof(int64))
+#define HEADER_SIZE (CHECKSUM_OFFSET + sizeof(uint32))
+
+/* CRC-32C of everything after the header. */
+static uint32
+BodyChecksum(const char *data, Size size)
+{
+	pg_crc32c	crc;
+
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, data + HEADER_SIZE, size - HEADER_SIZE);
+	FIN_CRC32C(crc);
+	return crc;
+}
 
 bytea *
 ModelSerialize(const AutomlModel *model)
@@ -19,12 +33,13 @@ ModelSerialize(const AutomlModel *model)
 	StringInfoData buf;
 	uint32		magic = AUTOML_MODEL_MAGIC;
 	int64		length;
+	uint32		checksum;
 	bytea	   *binary;
 
 	initStringInfo(&buf);
 	appendBinaryStringInfo(&buf, (const char *) &magic, sizeof(magic));
 	SerialPutInt32(&buf, AUTOML_MODEL_FORMAT_VERSION);
-	appendStringInfoSpaces(&buf, sizeof(int64));
+	appendStringInfoSpaces(&buf, sizeof(int64) + sizeof(uint32));
 
 	PrepSerialize(model->plan, &buf);
 	SerialPutString(&buf, model->family->name);
@@ -33,6 +48,8 @@ ModelSerialize(const AutomlModel *model)
 
 	length = buf.len;
 	memcpy(buf.data + LENGTH_OFFSET, &length, sizeof(length));
+	checksum = BodyChecksum(buf.data, buf.len);
+	memcpy(buf.data + CHECKSUM_OFFSET, &checksum, sizeof(checksum));
 	binary = palloc(VARHDRSZ + buf.len);
 	SET_VARSIZE(binary, VARHDRSZ + buf.len);
 	memcpy(VARDATA(binary), buf.data, buf.len);
@@ -47,6 +64,7 @@ CheckHeader(const char *data, Size size)
 	uint32		magic;
 	int32		version;
 	int64		length;
+	uint32		checksum;
 
 	if (size < HEADER_SIZE)
 		ereport(ERROR,
@@ -77,6 +95,14 @@ CheckHeader(const char *data, Size size)
 				 errmsg("automl model binary has the wrong length"),
 				 errdetail("The header says %lld bytes, the binary has %zu.",
 						   (long long) length, size),
+				 errhint("Retrain the project with automl_train.")));
+	memcpy(&checksum, data + CHECKSUM_OFFSET, sizeof(checksum));
+	if (checksum != BodyChecksum(data, size))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("automl model binary fails its checksum"),
+				 errdetail("The header's CRC-32C is %08X, the body's is %08X.",
+						   checksum, BodyChecksum(data, size)),
 				 errhint("Retrain the project with automl_train.")));
 }
 

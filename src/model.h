@@ -4,7 +4,8 @@
  *		versioned binary form stored in automl.models.model.
  *
  * Binary layout: uint32 magic "AUML", int32 format version, int64 total
- * length, then the plan, the family name, its configuration and its state.
+ * length, uint32 CRC-32C of the rest, then the plan, the family name, its
+ * configuration and its state.
  */
 #ifndef AUTOML_MODEL_H
 #define AUTOML_MODEL_H
@@ -13,7 +14,7 @@
 #include "prep.h"
 
 #define AUTOML_MODEL_MAGIC 0x4C4D5541	/* "AUML" read as little-endian bytes */
-#define AUTOML_MODEL_FORMAT_VERSION 3
+#define AUTOML_MODEL_FORMAT_VERSION 4
 
 typedef struct AutomlModel
 {

@@ -251,7 +251,8 @@ StoreTrials(int64 task_id, const SearchResult *result, const TrainData *data,
 
 		budget = psprintf("{\"fidelity\": %.6g, \"rows\": %d, \"folds\": %d, "
 						  "\"resampling\": \"%s\", \"source\": \"%s\"}",
-						  trial->fidelity, data->n_rows, resampling->n_folds,
+						  trial->fidelity, (int) ceil(data->n_rows * trial->fidelity),
+						  resampling->n_folds,
 						  resampling->holdout ? "holdout" : "cv", trial->source);
 		id = CatalogInsertTrial(task_id, t + 1, trial->family->name,
 								FamilyConfigToJson(trial->family, trial->config),
@@ -289,7 +290,14 @@ DeployIfBetter(int64 project_id, int64 model_id, MetricId metric,
 		reason = psprintf("the deployed configuration of model %lld failed on the new data",
 						  (long long) current.model_id);
 	else if (strcmp(current.metric, name) != 0)
-		reason = psprintf("metric changed from %s to %s", current.metric, name);
+	{
+		ereport(NOTICE,
+				(errmsg("automl: kept model %lld deployed: it was scored by %s, the new model by %s",
+						(long long) current.model_id, current.metric, name),
+				 errhint("Deploy the new model %lld with automl_deploy if you prefer it, or search the deployed algorithm too so both are scored on the same folds.",
+						 (long long) model_id)));
+		return false;
+	}
 	else if (MetricBetter(metric, score, current.score) || score == current.score)
 		reason = psprintf("%s %.4f, model %lld scored %.4f when trained", name, score,
 						  (long long) current.model_id, current.score);
@@ -348,6 +356,13 @@ CheckStartFamilies(const TrainRequest *request, TaskKind task)
 					 errmsg("algorithm \"%s\" in start_configurations does not support %s",
 							family->name, TaskKindName(task)),
 					 errhint("Remove element %d from start_configurations.", i + 1)));
+		if (request->algorithms != NIL && !ListContainsName(request->algorithms, family->name))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("algorithm \"%s\" in start_configurations is not in algorithms",
+							family->name),
+					 errhint("Add it to algorithms, or remove element %d from start_configurations.",
+							 i + 1)));
 	}
 }
 
@@ -400,8 +415,9 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 		options->n_start += ws->n;
 		*warm_start_json = ws->neighbours_json;
 		ereport(NOTICE,
-				(errmsg("automl: warm start with %d configurations from the %d nearest past tasks (%s)",
-						ws->n, ws->n_neighbours, ws->metric),
+				(errmsg("automl: warm start with %d %s from the %d nearest past %s (%s)",
+						ws->n, ws->n == 1 ? "configuration" : "configurations",
+						ws->n_neighbours, ws->n_neighbours == 1 ? "task" : "tasks", ws->metric),
 				 errdetail("Past tasks: %s.", ws->neighbours_json)));
 	}
 	return champion_family != NULL;
@@ -454,9 +470,15 @@ FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 static void
 ReportChoice(const TrainOutcome *outcome)
 {
-	if (outcome->finished == 0)
+	if (outcome->finished == 0 && outcome->trials > 1)
 		ereport(NOTICE,
-				(errmsg("automl: no algorithm finished within the budget, the baseline is chosen"),
+				(errmsg("automl: no trial besides the baseline finished, the baseline is chosen"),
+				 errdetail("%d trials failed or timed out; automl.trials.error has the failures' messages.",
+						   outcome->trials - 1),
+				 errhint("Raise time_budget, or see SELECT error FROM automl.trials.")));
+	else if (outcome->finished == 0)
+		ereport(NOTICE,
+				(errmsg("automl: no trial besides the baseline ran, the baseline is chosen"),
 				 errhint("Raise time_budget or max_trials.")));
 	else if (strcmp(outcome->algorithm, baseline_family.name) == 0)
 		ereport(NOTICE,
@@ -521,7 +543,9 @@ PrepareData(const TrainRequest *request, pg_prng_state *prng, LoadedTable **tabl
 	ReportLoad(table);
 	data->task = InferTask(request, table);
 	ValidateTarget(request, table, data->task);
-	*metric = MetricByName(request->metric, data->task);
+	*metric = MetricByName(request->metric ? request->metric
+						   : CatalogProjectMetric(request->project, TaskKindName(data->task)),
+						   data->task);
 	options->families = palloc(sizeof(ModelFamily *) * automl_n_families);
 	options->n_families = ChooseFamilies(request, data->task, options->families);
 	CatalogCheckProject(request->project, table->relation, request->target,

@@ -140,7 +140,9 @@ ParseColumnSettings(PrepColumnOptions *options, const LoadedColumn *column,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options for column \"%s\" must be a JSON object", column->name),
-				 errhint("Pass for example '{\"%s\": {\"impute\": \"mean\"}}'.", column->name)));
+				 errhint("Pass for example '{\"%s\": {\"%s\"}}'.", column->name,
+						 KIND_HAS_LEVELS(column->kind) ? "encode\": \"frequency"
+						 : "impute\": \"mean")));
 	it = JsonbIteratorInit(object->val.binary.data);
 	while ((token = JsonbIteratorNext(&it, &key, true)) != WJB_DONE)
 	{

@@ -327,6 +327,17 @@ RunBracket(SearchResult *result, const TrainData *data, const Resampling *resamp
 	pfree(alive);
 }
 
+/* True when a full-fidelity trial already evaluated this configuration. */
+static bool
+AlreadyTried(const SearchResult *result, const ModelFamily *family, const double *config)
+{
+	for (int t = 0; t < result->n_trials; t++)
+		if (result->trials[t].family == family && result->trials[t].fidelity >= 1.0 &&
+			memcmp(result->trials[t].config, config, sizeof(double) * AUTOML_MAX_PARAMS) == 0)
+			return true;
+	return false;
+}
+
 /* The baseline, start configurations and family defaults, at full fidelity. */
 static void
 RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *resampling,
@@ -338,6 +349,9 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 	{
 		if (OutOfBudget(result, options, resampling, max_trials))
 			return;
+		if (AlreadyTried(result, options->start_families[s],
+						 options->start_configs + (Size) s * AUTOML_MAX_PARAMS))
+			continue;
 		AddTrial(result, options->start_families[s],
 				 options->start_configs + (Size) s * AUTOML_MAX_PARAMS, 1.0, "start");
 		EvaluateLast(result, data, resampling, options);
@@ -355,6 +369,8 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 		if (OutOfBudget(result, options, resampling, max_trials))
 			return;
 		FamilyDefaultConfig(options->families[f], config);
+		if (AlreadyTried(result, options->families[f], config))
+			continue;
 		AddTrial(result, options->families[f], config, 1.0, "default");
 		EvaluateLast(result, data, resampling, options);
 	}
