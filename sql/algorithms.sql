@@ -27,7 +27,7 @@ WHERE a.algorithm <> 'baseline'
 RESET client_min_messages;
 
 SELECT r.algorithm, r.task, r.trials,
-	l.hyperparameters = a.default_hyperparameters AS ran_defaults,
+	l.hyperparameters <@ a.default_hyperparameters AS ran_defaults,
 	l.status
 FROM algorithm_runs r
 JOIN automl_algorithms() a USING (algorithm)

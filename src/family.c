@@ -129,9 +129,13 @@ FamilySampleConfig(const ModelFamily *family, TaskKind task, pg_prng_state *prng
 	}
 }
 
-/* Render a configuration as a JSON object keyed by parameter name. */
-char *
-FamilyConfigToJson(const ModelFamily *family, const double *config)
+/*
+ * Render a configuration as a JSON object keyed by parameter name, leaving
+ * out parameters that are inactive for it.  Parameters conditioned on the
+ * task count as active unless task_known.
+ */
+static char *
+ConfigToJson(const ModelFamily *family, const double *config, bool task_known, TaskKind task)
 {
 	StringInfoData buf;
 
@@ -140,8 +144,12 @@ FamilyConfigToJson(const ModelFamily *family, const double *config)
 	for (int i = 0; i < family->n_params; i++)
 	{
 		const ParamSpec *spec = &family->params[i];
+		const char *condition = spec->active_if;
 
-		if (i > 0)
+		if (condition && (task_known || strncmp(condition, "task=", 5) != 0) &&
+			!FamilyParamActive(family, config, i, task))
+			continue;
+		if (buf.len > 1)
 			appendStringInfoString(&buf, ", ");
 		escape_json(&buf, spec->name);
 		appendStringInfoString(&buf, ": ");
@@ -156,6 +164,18 @@ FamilyConfigToJson(const ModelFamily *family, const double *config)
 	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
+}
+
+char *
+FamilyConfigToJson(const ModelFamily *family, const double *config)
+{
+	return ConfigToJson(family, config, false, TASK_CLASSIFICATION);
+}
+
+char *
+FamilyConfigToJsonForTask(const ModelFamily *family, const double *config, TaskKind task)
+{
+	return ConfigToJson(family, config, true, task);
 }
 
 /* Raise the error for an invalid hyperparameter value. */

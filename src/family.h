@@ -130,7 +130,13 @@ extern void FamilySampleConfig(const ModelFamily *family, TaskKind task,
 /* True when parameter p matters for this configuration and task. */
 extern bool FamilyParamActive(const ModelFamily *family, const double *config, int p,
 							  TaskKind task);
+/*
+ * A configuration as a JSON object keyed by parameter name, without the
+ * parameters inactive for it (for ...ForTask also those of the other task).
+ */
 extern char *FamilyConfigToJson(const ModelFamily *family, const double *config);
+extern char *FamilyConfigToJsonForTask(const ModelFamily *family, const double *config,
+									   TaskKind task);
 
 /*
  * Read a configuration from a JSON object of parameter names and values;

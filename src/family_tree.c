@@ -134,6 +134,16 @@ TreeImportance(const void *opaque, int n_cols, double *out)
 	TreeNormalizedGains(model, out);
 }
 
+/* Size of the pruned tree: nodes, leaves and depth. */
+static void
+TreeDescribe(const void *opaque, StringInfo buf)
+{
+	const TreeModel *model = opaque;
+
+	appendStringInfo(buf, "{\"nodes\": %d, \"leaves\": %d, \"depth\": %d}",
+					 model->n_nodes, model->n_leaves, TreeModelDepth(model));
+}
+
 const ModelFamily tree_family = {
 	.name = "tree",
 	.description = "CART decision tree with minimal cost-complexity pruning",
@@ -146,4 +156,5 @@ const ModelFamily tree_family = {
 	.serialize = TreeSerialize,
 	.deserialize = TreeDeserialize,
 	.importance = TreeImportance,
+	.describe = TreeDescribe,
 };

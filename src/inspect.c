@@ -42,7 +42,8 @@ DescribeModel(const AutomlModel *model)
 	appendStringInfoString(&buf, "{\"algorithm\": ");
 	escape_json(&buf, model->family->name);
 	appendStringInfo(&buf, ", \"hyperparameters\": %s, \"task\": \"%s\"",
-					 FamilyConfigToJson(model->family, model->config),
+					 FamilyConfigToJsonForTask(model->family, model->config,
+											   model->plan->task),
 					 TaskKindName(model->plan->task));
 	AppendStringArray(&buf, "features", model->plan->feature_names, model->plan->n_features);
 	if (model->plan->task == TASK_CLASSIFICATION)

@@ -255,7 +255,7 @@ StoreTrials(int64 task_id, const SearchResult *result, const TrainData *data,
 						  resampling->n_folds,
 						  resampling->holdout ? "holdout" : "cv", trial->source);
 		id = CatalogInsertTrial(task_id, t + 1, trial->family->name,
-								FamilyConfigToJson(trial->family, trial->config),
+								FamilyConfigToJsonForTask(trial->family, trial->config, data->task),
 								budget, MetricGetInfo(metric)->name,
 								trial->score, trial->seconds,
 								TrialStatusName(trial->status), trial->error);

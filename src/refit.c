@@ -77,7 +77,7 @@ RefitChoice(Choice *choice, PrepPlan *plan, const TrainData *data,
 	memcpy(choice->model->config, best->config, sizeof(choice->model->config));
 	choice->model->state = FitAll(best->family, best->config, data, seed, deadline);
 	choice->algorithm = best->family->name;
-	choice->hyperparameters = FamilyConfigToJson(best->family, best->config);
+	choice->hyperparameters = FamilyConfigToJsonForTask(best->family, best->config, data->task);
 	choice->score = best->score;
 	choice->predictions = &result->best_predictions;
 	choice->trial = result->best;

@@ -195,13 +195,13 @@ KeepInPool(SearchResult *result, int t, EvalPredictions *predictions, MetricId m
 }
 
 static void
-ReportNewBest(const Trial *trial, int t, MetricId metric)
+ReportNewBest(const Trial *trial, int t, MetricId metric, TaskKind task)
 {
 	ereport(NOTICE,
 			(errmsg("automl: trial %d: %s %s = %.4f (new best) %s",
 					t + 1, trial->family->name, MetricGetInfo(metric)->name,
 					trial->score,
-					FamilyConfigToJson(trial->family, trial->config))));
+					FamilyConfigToJsonForTask(trial->family, trial->config, task))));
 }
 
 /* Evaluate the last added trial and update the best and the pool. */
@@ -231,7 +231,7 @@ EvaluateLast(SearchResult *result, const TrainData *data, const Resampling *resa
 	{
 		result->best = t;
 		result->best_predictions = predictions;
-		ReportNewBest(trial, t, options->metric);
+		ReportNewBest(trial, t, options->metric, options->task);
 	}
 	if (t > 0)
 		KeepInPool(result, t, &predictions, options->metric);
