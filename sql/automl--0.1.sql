@@ -103,7 +103,8 @@ SELECT pg_catalog.pg_extension_config_dump('automl.projects', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.projects_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.tasks', 'WHERE NOT is_prior');
 SELECT pg_catalog.pg_extension_config_dump('automl.tasks_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('automl.trials', '');
+SELECT pg_catalog.pg_extension_config_dump('automl.trials',
+	'WHERE task_id IN (SELECT id FROM automl.tasks WHERE NOT is_prior)');
 SELECT pg_catalog.pg_extension_config_dump('automl.trials_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.models', '');
 SELECT pg_catalog.pg_extension_config_dump('automl.models_id_seq', '');
@@ -327,3 +328,12 @@ CREATE FUNCTION automl_train_task_encoder(epochs integer DEFAULT 200,
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'automl_train_task_encoder'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+-- Load the shipped prior knowledge base (sql/automl_prior.tsv) as prior
+-- tasks, once; returns the number of tasks loaded.
+CREATE FUNCTION automl.load_prior_knowledge()
+RETURNS integer
+AS 'MODULE_PATHNAME', 'automl_load_prior_knowledge'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE EXECUTE ON FUNCTION automl.load_prior_knowledge() FROM PUBLIC;
+SELECT automl.load_prior_knowledge();

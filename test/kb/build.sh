@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Build the prior knowledge base that ships with the extension: for each
+# PMLB-format data set, its meta-features and the cross-validated scores of
+# one shared portfolio of configurations (test/kb/portfolio.json), all on
+# the same seeded folds, so that how well one task's best configuration
+# transfers to another can be measured.
+#
+#   PGHOST=... PGPORT=... PGUSER=... bash test/kb/build.sh PMLB_DIR [NAME ...]
+#
+# Without names, every data set of PMLB_DIR with at most KB_MAX_ROWS rows
+# (default 5000) is used.  psql connects through the PG* variables to a
+# database where the automl extension can be created; test/dev_cluster.sh
+# makes one.  The result replaces sql/automl_prior.tsv, one line per task:
+# name, task, meta-features (JSON) and trials (JSON array).  CREATE
+# EXTENSION loads it as prior tasks (automl.tasks.is_prior).
+set -uo pipefail
+[ $# -ge 1 ] || { echo "usage: $0 PMLB_DIR [NAME ...]" >&2; exit 2; }
+data_dir=$(realpath -- "$1")
+shift
+cd "$(dirname "$0")/../.."
+max_rows=${KB_MAX_ROWS:-5000}
+out=sql/automl_prior.tsv
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+PSQL=(psql -X -q -v ON_ERROR_STOP=1)
+
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+	for dir in "$data_dir"/*/; do
+		name=$(basename "$dir")
+		# summary_stats.csv: a header, then a row whose second field is the row count
+		rows=$(sed -n '2s/^[^,]*,\([0-9]*\),.*/\1/p' "$dir/summary_stats.csv" 2>/dev/null)
+		[ -n "$rows" ] && [ "$rows" -le "$max_rows" ] && names+=("$name")
+	done
+fi
+
+"${PSQL[@]}" <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS automl;
+DROP SCHEMA IF EXISTS kb CASCADE;
+CREATE SCHEMA kb;
+CREATE FUNCTION kb.to_float8(value text) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE WHEN value ~ '^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$' THEN value::float8 END $$;
+DELETE FROM automl.projects WHERE name LIKE 'kb\_%';
+SQL
+
+built=0
+for name in "${names[@]}"; do
+	file=$data_dir/$name/$name.tsv.gz
+	task=$(sed -n 's/^task: *//p' "$data_dir/$name/metadata.yaml" | head -n 1 | tr -d '"')
+	[ "$task" = classification ] || [ "$task" = regression ] || { echo "skip $name: task '$task'"; continue; }
+	header=$(set +o pipefail; gzip -dc "$file" | head -n 1)
+	IFS=$'\t' read -r -a columns <<<"$header"
+	raw="" select=""
+	for ((i = 0; i < ${#columns[@]}; i++)); do
+		raw+="${raw:+, }c$i text"
+		if [ "${columns[$i]}" = target ]; then
+			[ "$task" = regression ] && select+=", kb.to_float8(c$i) AS target" || select+=", c$i AS target"
+		else
+			select+=", kb.to_float8(c$i) AS f$i"
+		fi
+	done
+	portfolio=$(python3 -c "import json,sys; print(json.dumps(json.load(open('test/kb/portfolio.json'))['$task']))")
+	count=$(python3 -c "import json; print(len(json.load(open('test/kb/portfolio.json'))['$task']))")
+	if ! gzip -dc "$file" | "${PSQL[@]}" -v name="$name" -v portfolio="$portfolio" \
+		-v trials=$((count + 1)) -v task="$task" >/dev/null 2>"$tmp.err" -f <(cat <<SQL
+SET client_min_messages = warning;
+CREATE TABLE kb.raw ($raw);
+\\copy kb.raw FROM pstdin WITH (FORMAT csv, DELIMITER E'\\t', HEADER true)
+CREATE TABLE kb.:"name" AS SELECT ${select#, } FROM kb.raw;
+DROP TABLE kb.raw;
+SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'kb_' || :'name',
+	task => :'task', start_configurations => :'portfolio'::jsonb, max_trials => :trials,
+	warm_start => false, seed => 1, time_budget => 300);
+SQL
+); then
+		echo "failed $name: $(grep -m1 ERROR "$tmp.err")"
+		continue
+	fi
+	"${PSQL[@]}" -At -F $'\t' -v name="$name" >>"$tmp" <<'SQL'
+SELECT :'name', k.task, k.meta_features::text,
+	(SELECT jsonb_agg(jsonb_build_object('algorithm', t.algorithm,
+		'hyperparameters', t.hyperparameters, 'metric', t.metric, 'score', t.score,
+		'fit_seconds', t.fit_seconds, 'status', t.status, 'budget', t.budget)
+		ORDER BY t.trial_number)::text
+	 FROM automl.trials t WHERE t.task_id = k.id)
+FROM automl.tasks k JOIN automl.projects p ON p.id = k.project_id
+WHERE p.name = 'kb_' || :'name'
+SQL
+	built=$((built + 1))
+	echo "built $name ($task)"
+done
+mv "$tmp" "$out"
+trap - EXIT
+echo "$built tasks written to $out"
