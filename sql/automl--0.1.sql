@@ -161,6 +161,7 @@ CREATE FUNCTION automl_train(
 	hyperparameters jsonb DEFAULT NULL,
 	options jsonb DEFAULT NULL,
 	warm_start boolean DEFAULT true,
+	start_configurations jsonb DEFAULT NULL,
 	OUT project_name text,
 	OUT task_type text,
 	OUT algorithm text,

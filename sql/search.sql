@@ -110,3 +110,22 @@ SELECT jsonb_array_length(k.warm_start) AS neighbours,
 	(SELECT count(*) FROM automl.trials t WHERE t.task_id = k.id AND t.budget ->> 'source' = 'start')
 		AS start_trials
 FROM automl.tasks k WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'iris_warm');
+
+-- start_configurations: evaluated first, in order, for a portfolio run.
+SET client_min_messages = warning;
+SELECT trials FROM automl_train('iris', 'species', project => 'iris_portfolio',
+	start_configurations => '[{"algorithm": "tree", "hyperparameters": {"max_depth": 2}},
+							  {"algorithm": "knn", "hyperparameters": {"n_neighbors": 3}},
+							  {"algorithm": "naive_bayes"}]',
+	max_trials => 4, warm_start => false);
+RESET client_min_messages;
+SELECT trial_number, algorithm, hyperparameters ->> coalesce(
+		CASE algorithm WHEN 'tree' THEN 'max_depth' WHEN 'knn' THEN 'n_neighbors' END, 'variant')
+		AS setting, status
+FROM automl.leaderboard WHERE project = 'iris_portfolio' ORDER BY trial_number;
+\set VERBOSITY default
+SELECT * FROM automl_train('iris', 'species', start_configurations => '{"algorithm": "tree"}');
+SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"hyperparameters": {}}]');
+SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"algorithm": "forestx"}]');
+SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"algorithm": "tree", "hyperparameters": {"max_depth": 99}}]');
+SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"algorithm": "linear"}]');

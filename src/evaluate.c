@@ -18,20 +18,6 @@
 
 #include "evaluate.h"
 
-/* Fisher-Yates shuffle of rows[0..n-1]. */
-static void
-Shuffle(int *rows, int n, pg_prng_state *prng)
-{
-	for (int i = n - 1; i > 0; i--)
-	{
-		int			j = (int) pg_prng_uint64_range(prng, 0, i);
-		int			tmp = rows[i];
-
-		rows[i] = rows[j];
-		rows[j] = tmp;
-	}
-}
-
 /*
  * Rows of stratum g (a class, or every row for regression), one per group
  * of duplicates: the group's first row stands for it.  Returns the count.
@@ -69,7 +55,7 @@ AssignRanks(Resampling *resampling, const TrainData *data, int n_strata, int *ro
 		for (int r = 0; r < data->n_rows; r++)
 			if (n_strata == 1 || (int) data->y[r] == g)
 				rows[n++] = r;
-		Shuffle(rows, n, prng);
+		FamilyShuffle(rows, n, prng);
 		for (int i = 0; i < n; i++)
 			resampling->rank[rows[i]] = (double) i / n;
 	}
@@ -99,7 +85,7 @@ ResamplingCreate(const TrainData *data, const int *group_of_row, pg_prng_state *
 			resampling->n_train_only++;
 			continue;
 		}
-		Shuffle(rows, n, prng);
+		FamilyShuffle(rows, n, prng);
 		for (int i = 0; i < n; i++)
 		{
 			resampling->fold_of_row[rows[i]] = next_fold;

@@ -25,6 +25,9 @@ const ModelFamily *const automl_families[] = {
 	&naive_bayes_family,
 	&mlp_family,
 	&metric_knn_family,
+	&random_forest_family,
+	&extra_trees_family,
+	&gbdt_family,
 };
 
 const int	automl_n_families = lengthof(automl_families);
@@ -196,7 +199,8 @@ ParseParamValue(const ModelFamily *family, const ParamSpec *spec,
 
 	if (spec->kind == PARAM_CHOICE)
 	{
-		for (int c = 0; value->type == jbvString && c < spec->n_choices; c++)
+		/* A JSON true or false matches the choice "true" or "false". */
+		for (int c = 0; value->type != jbvNumeric && c < spec->n_choices; c++)
 			if (strcmp(spec->choices[c], text) == 0)
 				return c;
 		RejectParamValue(family, spec, text);
@@ -255,5 +259,45 @@ FamilyConfigFromJson(const ModelFamily *family, const char *json, double *config
 					 errhint("%s takes: %s.", family->name,
 							 FamilyConfigToJson(family, config))));
 		config[i] = ParseParamValue(family, &family->params[i], &value, lenient);
+	}
+}
+
+double
+FamilyTotalWeight(const TrainData *data)
+{
+	double		total = 0.0;
+
+	for (int i = 0; i < data->n_rows; i++)
+	{
+		double		w = FamilyRowWeight(data, i);
+
+		if (!isfinite(w) || w < 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("training row weight %g is invalid", w),
+					 errdetail("Row %d of the training data has this weight.", i + 1),
+					 errhint("Use finite, non-negative row weights.")));
+		total += w;
+	}
+	if (!(total > 0.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("training data has no rows with positive weight"),
+				 errdetail("The %d training rows have a total weight of %g.",
+						   data->n_rows, total),
+				 errhint("Train on at least one row with a positive weight.")));
+	return total;
+}
+
+void
+FamilyShuffle(int *rows, int n, pg_prng_state *prng)
+{
+	for (int i = n - 1; i > 0; i--)
+	{
+		int			j = (int) pg_prng_uint64_range(prng, 0, i);
+		int			tmp = rows[i];
+
+		rows[i] = rows[j];
+		rows[j] = tmp;
 	}
 }

@@ -14,7 +14,7 @@
 #include "lib/stringinfo.h"
 #include "serial.h"
 
-#define AUTOML_MAX_PARAMS 8
+#define AUTOML_MAX_PARAMS 16
 
 typedef enum HyperParamKind
 {
@@ -142,6 +142,22 @@ extern char *FamilyConfigToJson(const ModelFamily *family, const double *config)
 extern void FamilyConfigFromJson(const ModelFamily *family, const char *json,
 								 double *config, bool lenient);
 
+/* The weight of a training row: its weight, or 1 without weights. */
+static inline double
+FamilyRowWeight(const TrainData *data, int row)
+{
+	return data->weights ? data->weights[row] : 1.0;
+}
+
+/*
+ * Sum of the row weights, raising an error when a weight is negative or not
+ * finite, or when the sum is not positive.
+ */
+extern double FamilyTotalWeight(const TrainData *data);
+
+/* Fisher-Yates shuffle of rows[0..n-1] with the caller's generator. */
+extern void FamilyShuffle(int *rows, int n, pg_prng_state *prng);
+
 /* Families, each in its own file. */
 extern const ModelFamily baseline_family;
 extern const ModelFamily linear_family;
@@ -151,5 +167,8 @@ extern const ModelFamily knn_family;
 extern const ModelFamily naive_bayes_family;
 extern const ModelFamily mlp_family;
 extern const ModelFamily metric_knn_family;
+extern const ModelFamily random_forest_family;
+extern const ModelFamily extra_trees_family;
+extern const ModelFamily gbdt_family;
 
 #endif							/* AUTOML_FAMILY_H */

@@ -126,7 +126,6 @@ static int *
 BayesCheckTrainData(const TrainData *data)
 {
 	int		   *labels = palloc(sizeof(int) * Max(data->n_rows, 1));
-	double		total = 0.0;
 
 	if (data->task != TASK_CLASSIFICATION || data->n_classes < 1 ||
 		data->n_classes > BAYES_MAX_CLASSES)
@@ -134,28 +133,14 @@ BayesCheckTrainData(const TrainData *data)
 			 TaskKindName(data->task), data->n_classes);
 	for (int i = 0; i < data->n_rows; i++)
 	{
-		double		w = BayesRowWeight(data, i);
 		double		y = data->y[i];
 
 		if (!(y >= 0.0 && y < data->n_classes) || y != floor(y))
 			elog(ERROR, "naive_bayes: class label %g of row %d is outside 0..%d",
 				 y, i + 1, data->n_classes - 1);
-		if (!isfinite(w) || w < 0.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("training row weight %g is invalid", w),
-					 errdetail("Row %d of the training data has this weight.", i + 1),
-					 errhint("Use finite, non-negative row weights.")));
 		labels[i] = (int) y;
-		total += w;
 	}
-	if (!(total > 0.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training data has no rows with positive weight"),
-				 errdetail("The %d training rows have a total weight of %g.",
-						   data->n_rows, total),
-				 errhint("Train on at least one row with a positive weight.")));
+	(void) FamilyTotalWeight(data);
 	return labels;
 }
 

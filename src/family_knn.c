@@ -160,8 +160,6 @@ KnnRowWeight(const TrainData *data, int row)
 static void
 KnnCheckTrainData(const TrainData *data)
 {
-	double		total = 0.0;
-
 	if (data->task == TASK_CLASSIFICATION &&
 		(data->n_classes < 1 || data->n_classes > KNN_MAX_OUTPUTS))
 		elog(ERROR, "knn: cannot fit a classification task with %d classes",
@@ -175,28 +173,14 @@ KnnCheckTrainData(const TrainData *data)
 				 errhint("Reduce the number of one-hot encoded levels, or use another algorithm.")));
 	for (int i = 0; i < data->n_rows; i++)
 	{
-		double		w = KnnRowWeight(data, i);
 		double		y = data->y[i];
 
 		if (data->task == TASK_CLASSIFICATION &&
 			(!(y >= 0.0 && y < data->n_classes) || y != floor(y)))
 			elog(ERROR, "knn: class label %g of row %d is outside 0..%d",
 				 y, i + 1, data->n_classes - 1);
-		if (!isfinite(w) || w < 0.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("training row weight %g is invalid", w),
-					 errdetail("Row %d of the training data has this weight.", i + 1),
-					 errhint("Use finite, non-negative row weights.")));
-		total += w;
 	}
-	if (!(total > 0.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training data has no rows with positive weight"),
-				 errdetail("The %d training rows have a total weight of %g.",
-						   data->n_rows, total),
-				 errhint("Train on at least one row with a positive weight.")));
+	(void) FamilyTotalWeight(data);
 }
 
 /* Maximum number of rows a model with n_cols columns may store. */

@@ -142,7 +142,7 @@ static double
 RidgeWeightedMeans(const TrainData *data, double *x_mean)
 {
 	int			n = data->n_rows;
-	double		total = LinearTotalWeight(data);
+	double		total = FamilyTotalWeight(data);
 	double		y_sum = 0.0;
 
 	for (int j = 0; j < data->n_cols; j++)
@@ -419,7 +419,7 @@ LinearFit(const TrainData *data, const double *config, const FitControl *control
 		if (penalty == PENALTY_L2)
 			RidgeSolve(p, alpha, gram, rhs, model->coef);
 		else
-			CdFitPath(model, gram, rhs, LinearTotalWeight(data), alpha,
+			CdFitPath(model, gram, rhs, FamilyTotalWeight(data), alpha,
 					  penalty == PENALTY_L1 ? 1.0 : config[LINEAR_PARAM_L1_RATIO],
 					  control);
 		pfree(gram);

@@ -570,7 +570,7 @@ LogisticRowWeights(const TrainData *data, const int *labels, bool balanced,
 {
 	int			n_classes = data->n_classes;
 	double	   *class_total = palloc0(sizeof(double) * n_classes);
-	double		total = LinearTotalWeight(data);
+	double		total = FamilyTotalWeight(data);
 	double		balanced_total = 0.0;
 
 	for (int i = 0; i < data->n_rows; i++)

@@ -178,20 +178,6 @@ GatherRows(const TrainData *data, const int *rows, int first, int count,
 	}
 }
 
-/* Fisher-Yates shuffle of rows[0..n-1]. */
-static void
-ShuffleRows(int *rows, int n, pg_prng_state *prng)
-{
-	for (int i = n - 1; i > 0; i--)
-	{
-		int			j = (int) pg_prng_uint64_range(prng, 0, i);
-		int			tmp = rows[i];
-
-		rows[i] = rows[j];
-		rows[j] = tmp;
-	}
-}
-
 
 /* Initial embedding */
 
@@ -446,7 +432,7 @@ TrainEmbedding(MetricTrainer *trainer, const FitControl *control)
 		EpochStats	stats = {0};
 
 		CHECK_FOR_INTERRUPTS();
-		ShuffleRows(trainer->rows, n, &trainer->prng);
+		FamilyShuffle(trainer->rows, n, &trainer->prng);
 		for (int first = 0; first < n; first += trainer->batch)
 		{
 			CHECK_FOR_INTERRUPTS();

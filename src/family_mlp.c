@@ -403,20 +403,6 @@ MlpInitWeights(const MlpShape *shape, double *theta, pg_prng_state *prng)
 	}
 }
 
-/* Fisher-Yates shuffle of rows[0..n-1]. */
-static void
-ShuffleRows(int *rows, int n, pg_prng_state *prng)
-{
-	for (int i = n - 1; i > 0; i--)
-	{
-		int			j = (int) pg_prng_uint64_range(prng, 0, i);
-		int			tmp = rows[i];
-
-		rows[i] = rows[j];
-		rows[j] = tmp;
-	}
-}
-
 /*
  * Split the rows into training rows (first) and validation rows (last).
  * Each class (all rows, for regression) gives round(10%) of its rows, taken
@@ -435,7 +421,7 @@ MlpSplitRows(MlpTrainer *trainer)
 
 	for (int i = 0; i < n; i++)
 		shuffled[i] = i;
-	ShuffleRows(shuffled, n, &trainer->prng);
+	FamilyShuffle(shuffled, n, &trainer->prng);
 	if (n >= MLP_MIN_ROWS_FOR_VALIDATION)
 	{
 		for (int i = 0; i < n; i++)
@@ -532,7 +518,7 @@ MlpRunEpoch(MlpTrainer *trainer, const FitControl *control, double *loss,
 	double		weight_sum = 0.0;
 	int			start;
 
-	ShuffleRows(trainer->rows, trainer->n_train, &trainer->prng);
+	FamilyShuffle(trainer->rows, trainer->n_train, &trainer->prng);
 	for (start = 0; start < trainer->n_train; start += trainer->batch_size)
 	{
 		int			count = Min(trainer->batch_size, trainer->n_train - start);

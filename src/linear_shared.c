@@ -9,37 +9,6 @@
 
 #include "linear_shared.h"
 
-/*
- * Return the sum of the row weights, raising an error when a weight is
- * negative or not finite or when the sum is not positive.
- */
-double
-LinearTotalWeight(const TrainData *data)
-{
-	double		total = 0.0;
-
-	for (int i = 0; i < data->n_rows; i++)
-	{
-		double		w = RowWeight(data, i);
-
-		if (!isfinite(w) || w < 0.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("training row weight %g is invalid", w),
-					 errdetail("Row %d of the training data has this weight.", i + 1),
-					 errhint("Use finite, non-negative row weights.")));
-		total += w;
-	}
-	if (!(total > 0.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training data has no rows with positive weight"),
-				 errdetail("The %d training rows have a total weight of %g.",
-						   data->n_rows, total),
-				 errhint("Train on at least one row with a positive weight.")));
-	return total;
-}
-
 /* Raise an error unless a penalty hyperparameter is finite and positive. */
 void
 LinearCheckPositiveParam(const char *name, double value)

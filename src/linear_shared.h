@@ -17,12 +17,6 @@ RowWeight(const TrainData *data, int row)
 	return data->weights ? data->weights[row] : 1.0;
 }
 
-/*
- * Return the sum of the row weights, raising an error when a weight is
- * negative or not finite or when the sum is not positive.
- */
-extern double LinearTotalWeight(const TrainData *data);
-
 /* Raise an error unless a penalty hyperparameter is finite and positive. */
 extern void LinearCheckPositiveParam(const char *name, double value);
 

@@ -13,7 +13,7 @@
 #include "prep.h"
 
 #define AUTOML_MODEL_MAGIC 0x4C4D5541	/* "AUML" read as little-endian bytes */
-#define AUTOML_MODEL_FORMAT_VERSION 2
+#define AUTOML_MODEL_FORMAT_VERSION 3
 
 typedef struct AutomlModel
 {

@@ -333,10 +333,28 @@ ChampionConfig(const TrainRequest *request, const SearchOptions *options, double
 	return NULL;
 }
 
+/* Reject start configurations of families that do not serve the task. */
+static void
+CheckStartFamilies(const TrainRequest *request, TaskKind task)
+{
+	for (int i = 0; i < request->n_start; i++)
+	{
+		const ModelFamily *family = request->start_families[i];
+
+		if (task == TASK_CLASSIFICATION ? !family->supports_classification
+			: !family->supports_regression)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("algorithm \"%s\" in start_configurations does not support %s",
+							family->name, TaskKindName(task)),
+					 errhint("Remove element %d from start_configurations.", i + 1)));
+	}
+}
+
 /*
  * The search's start configurations: the deployed one on a retrain, then
- * those of the nearest past tasks.  Returns whether the first is the
- * deployed one.
+ * the caller's start_configurations, then those of the nearest past tasks.
+ * Returns whether the first is the deployed one.
  */
 static bool
 StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
@@ -353,6 +371,7 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 		ws = WarmStartFind(meta_json, task, options->families, options->n_families);
 	if (ws)
 		n += ws->n;
+	n += request->n_start;
 	options->start_families = palloc(sizeof(ModelFamily *) * Max(n, 1));
 	configs = palloc0(sizeof(double) * Max(n, 1) * AUTOML_MAX_PARAMS);
 	options->start_configs = configs;
@@ -362,6 +381,15 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 		options->start_families[0] = champion_family;
 		memcpy(configs, champion, sizeof(champion));
 		options->n_start = 1;
+	}
+	if (request->n_start > 0)
+	{
+		CheckStartFamilies(request, task);
+		memcpy(options->start_families + options->n_start, request->start_families,
+			   sizeof(ModelFamily *) * request->n_start);
+		memcpy(configs + (Size) options->n_start * AUTOML_MAX_PARAMS, request->start_configs,
+			   sizeof(double) * request->n_start * AUTOML_MAX_PARAMS);
+		options->n_start += request->n_start;
 	}
 	if (ws && ws->n_neighbours > 0)
 	{

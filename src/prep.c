@@ -539,7 +539,7 @@ PrepFitColumns(PrepPlan *plan, const LoadedTable *table, const double *y,
 }
 
 /*
- * Write the features of one column for one row.  parts holds the raw value
+ * Write the features of one column for one row.  parts contains the raw value
  * parts (NaN when missing), level the plan level (-1 unseen, -2 NULL), and
  * target_stats the per-level target table to use.  stride separates
  * consecutive features in out.

@@ -96,6 +96,70 @@ ParseFixedConfig(TrainRequest *request, const char *json)
 }
 
 static void
+RejectStartConfiguration(int index, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 index < 0 ? errmsg("start_configurations %s", problem)
+			 : errmsg("start_configurations element %d %s", index + 1, problem),
+			 errhint("Pass a JSON array of objects such as {\"algorithm\": \"tree\", \"hyperparameters\": {\"max_depth\": 4}}.")));
+}
+
+/* Read one {"algorithm": ..., "hyperparameters": {...}} element. */
+static void
+ParseStartElement(TrainRequest *request, JsonbValue *element, int index)
+{
+	JsonbValue	algorithm;
+	JsonbValue	hyperparameters;
+	const ModelFamily *family;
+	char	   *name;
+	char	   *json = "{}";
+
+	if (element->type != jbvBinary || !JsonContainerIsObject(element->val.binary.data))
+		RejectStartConfiguration(index, "is not a JSON object");
+	if (!getKeyJsonValueFromContainer(element->val.binary.data, "algorithm", 9, &algorithm) ||
+		algorithm.type != jbvString)
+		RejectStartConfiguration(index, "has no \"algorithm\" string");
+	name = pnstrdup(algorithm.val.string.val, algorithm.val.string.len);
+	family = FamilyByName(name);
+	if (family == NULL || family == &baseline_family)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown algorithm \"%s\" in start_configurations element %d",
+						name, index + 1),
+				 errhint("Known algorithms are %s.", FamilyNameList())));
+	if (getKeyJsonValueFromContainer(element->val.binary.data, "hyperparameters", 15,
+									 &hyperparameters))
+		json = JsonbToCString(NULL, hyperparameters.val.binary.data,
+							  hyperparameters.val.binary.len);
+	request->start_families[request->n_start] = family;
+	FamilyConfigFromJson(family, json,
+						 request->start_configs + (Size) request->n_start * AUTOML_MAX_PARAMS,
+						 false);
+	request->n_start++;
+}
+
+/* Validate start_configurations, a JSON array of algorithm configurations. */
+static void
+ParseStartConfigurations(TrainRequest *request, Jsonb *jsonb)
+{
+	JsonbIterator *it;
+	JsonbValue	element;
+	JsonbIteratorToken token;
+	int			count;
+
+	if (!JB_ROOT_IS_ARRAY(jsonb) || JB_ROOT_IS_SCALAR(jsonb))
+		RejectStartConfiguration(-1, "is not a JSON array");
+	count = JB_ROOT_COUNT(jsonb);
+	request->start_families = palloc(sizeof(ModelFamily *) * Max(count, 1));
+	request->start_configs = palloc0(sizeof(double) * Max(count, 1) * AUTOML_MAX_PARAMS);
+	it = JsonbIteratorInit(&jsonb->root);
+	while ((token = JsonbIteratorNext(&it, &element, true)) != WJB_DONE)
+		if (token == WJB_ELEM)
+			ParseStartElement(request, &element, request->n_start);
+}
+
+static void
 ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 {
 	ListCell   *lc;
@@ -113,6 +177,8 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 	request->exclude = TextArrayToList(fcinfo, 8, "exclude");
 	request->max_trials = PG_ARGISNULL(9) ? 50 : PG_GETARG_INT32(9);
 	request->warm_start = PG_ARGISNULL(12) ? true : PG_GETARG_BOOL(12);
+	if (!PG_ARGISNULL(13))
+		ParseStartConfigurations(request, PG_GETARG_JSONB_P(13));
 	request->options = PG_ARGISNULL(11) ? NULL
 		: JsonbToCString(NULL, &PG_GETARG_JSONB_P(11)->root, VARSIZE(PG_GETARG_JSONB_P(11)));
 	if (!PG_ARGISNULL(10))

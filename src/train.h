@@ -28,6 +28,9 @@ typedef struct TrainRequest
 	List	   *exclude;		/* char * column names */
 	char	   *options;		/* per-column preprocessing JSON, or NULL */
 	bool		warm_start;		/* start from the nearest past tasks */
+	int			n_start;		/* start_configurations, evaluated first */
+	const ModelFamily **start_families;
+	double	   *start_configs;	/* n_start x AUTOML_MAX_PARAMS */
 	int			max_trials;
 	bool		fixed;			/* train one configuration, no search */
 	double		fixed_config[AUTOML_MAX_PARAMS];

@@ -2,11 +2,12 @@
  * warmstart.c
  *		Warm-starting the search from the nearest past tasks.
  *
- * Past tasks of the same kind (the caller's own and the shared prior ones,
- * as row-level security shows them) are compared with the new task by the
- * L1 distance between their min-max-scaled meta-features, averaged over
- * the meta-features both have: the method of auto-sklearn 1.0 (Feurer et
- * al., "Efficient and robust automated machine learning", NIPS 2015).  The
+ * Past tasks of the same kind are the caller's own and the shared prior
+ * ones, as row-level security shows them.  Each is compared with the new
+ * task by the L1 distance between their min-max-scaled meta-features,
+ * averaged over the meta-features both have.  This is the method of
+ * auto-sklearn 1.0 (Feurer et al., "Efficient and robust automated machine
+ * learning", NIPS 2015).  The
  * best configurations of the WARM_START_NEIGHBOURS nearest tasks, nearest
  * task first, become the search's first proposals, deduplicated and capped
  * at WARM_START_CONFIGS.  Configurations of families not searched in this
