@@ -294,10 +294,10 @@ markdown_section() {
 	cat <<EOF
 ## $title
 
-The whole automl search, with every family, at a time budget of
-$time_budget seconds per data set, next to XGBoost and scikit-learn's
-HistGradientBoosting (HGB) with their defaults, on $n_datasets data sets of
-the Penn Machine Learning Benchmarks (the list of "Model families on PMLB").
+The whole automl search runs with every family at a time budget of
+$time_budget seconds per data set. It is compared with XGBoost and scikit-learn's
+HistGradientBoosting (HGB) with their defaults on $n_datasets data sets of the
+Penn Machine Learning Benchmarks (the list of "Model families on PMLB").
 Every method trains on the same 75% of the rows (a seeded hash of the row
 number) and is scored on the other 25%, which automl_train never sees. The
 reference methods get the inputs automl prepares: median imputation with
@@ -313,11 +313,11 @@ Scores are balanced accuracy for classification and R² for regression.
   $("${PSQL[@]}" -At -c "SELECT string_agg(algorithm, ', ' ORDER BY algorithm) FROM automl_algorithms() WHERE algorithm <> 'baseline'")
 - automl: \`automl_train(train_view, 'target', task => task,
   exclude => ARRAY['row_id'], time_budget => $time_budget, max_trials => $max_trials,
-  seed => 1, project => 'benchsearch_' || name)\`, with the default metric
-  (balanced accuracy or RMSE) and the default warm start, which starts the
-  search from the best configurations of the nearest past tasks of the same
-  kind: those of the data sets run before it, and the $past_tasks tasks the
-  catalog held at the start.
+  seed => 1, project => 'benchsearch_' || name)\`. The metric is the default
+  (balanced accuracy or RMSE). The default warm start begins the search with
+  the best configurations of the nearest past tasks of the same kind: those
+  of the data sets run before it, and the $past_tasks tasks the catalog held
+  at the start.
 - Reference: XGBoost with n_estimators=100, tree_method="hist", nthread=2,
   and HistGradientBoostingClassifier or HistGradientBoostingRegressor with
   its defaults and random_state=1, run with OMP_WAIT_POLICY=$OMP_WAIT_POLICY.$not_run
