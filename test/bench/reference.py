@@ -1,14 +1,17 @@
 #!/usr/bin/python3
-"""Reference scores for test/bench/families.sh: scikit-learn and XGBoost.
+"""Reference scores for test/bench/families.sh and search.sh: scikit-learn, XGBoost.
 
 Trains each reference method with its library defaults on the same rows that
-families.sh trained automl on, and scores it on the same test rows.  The
+the benchmark trained automl on, and scores it on the same test rows.  The
 inputs are prepared as automl prepares numeric columns.  NULL and NaN become
 the training median, and each column is standardised with the training mean
 and standard deviation (a constant column becomes all zeros).  Every column
 with a missing training value also gets a 0/1 missing-indicator column.
 
-    reference.py DATA.tsv.gz SPLIT.csv TASK DATASET OUT.csv
+    reference.py [--methods NAME,...] DATA.tsv.gz SPLIT.csv TASK DATASET OUT.csv
+
+--methods runs only the named methods of the task (for example
+"xgboost,sklearn/hist_gbdt"), in the order given; by default all of them run.
 
 SPLIT.csv has a header and one line "row_id,is_train" per data row, where
 row_id numbers the data lines of DATA.tsv.gz from 1 and is_train is t or f.
@@ -16,6 +19,7 @@ One CSV line per method is appended to OUT.csv, with the columns of
 RESULT_COLUMNS.  A method that raises is recorded as failed with its message,
 and one whose library is not installed as skipped.
 """
+import argparse
 import csv
 import gzip
 import sys
@@ -174,12 +178,38 @@ def load(data_path, split_path, task):
     return (x_train, y[train], x_test, y[~train]), classes
 
 
+def parse_arguments(argv):
+    """Return the parsed command line."""
+    parser = argparse.ArgumentParser(description="Reference scores for test/bench.")
+    parser.add_argument("--methods", help="comma-separated methods to run (default: all)")
+    for name in ("data", "split", "task", "dataset", "out"):
+        parser.add_argument(name)
+    arguments = parser.parse_args(argv[1:])
+    if arguments.task not in ("classification", "regression"):
+        parser.error(f"task must be classification or regression, not {arguments.task!r}")
+    return arguments
+
+
+def choose_methods(methods, names):
+    """Return the (name, factory) pairs named in the comma-separated names."""
+    if names is None:
+        return methods
+    by_name = dict(methods)
+    chosen = [name.strip() for name in names.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in by_name]
+    if unknown or not chosen:
+        sys.exit(f"reference.py: unknown method {', '.join(unknown) or '(none)'}; "
+                 f"choose among {', '.join(by_name)}")
+    return [(name, by_name[name]) for name in chosen]
+
+
 def main(argv):
-    if len(argv) != 6:
-        sys.exit("usage: reference.py DATA.tsv.gz SPLIT.csv TASK DATASET OUT.csv")
-    data_path, split_path, task, dataset, out_path = argv[1:]
-    data, _ = load(data_path, split_path, task)
+    arguments = parse_arguments(argv)
+    task, dataset = arguments.task, arguments.dataset
     methods = classifiers() if task == "classification" else regressors()
+    methods = choose_methods(methods, arguments.methods)
+    data, _ = load(arguments.data, arguments.split, task)
+    out_path = arguments.out
     with open(out_path, "a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS)
         for name, factory in methods:
