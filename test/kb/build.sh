@@ -65,6 +65,7 @@ for name in "${names[@]}"; do
 	if ! gzip -dc "$file" | "${PSQL[@]}" -v name="$name" -v portfolio="$portfolio" \
 		-v trials=$((count + 1)) -v task="$task" >/dev/null 2>"$tmp.err" -f <(cat <<SQL
 SET client_min_messages = warning;
+DROP TABLE IF EXISTS kb.raw;
 CREATE TABLE kb.raw ($raw);
 \\copy kb.raw FROM pstdin WITH (FORMAT csv, DELIMITER E'\\t', HEADER true)
 CREATE TABLE kb.:"name" AS SELECT ${select#, } FROM kb.raw;
