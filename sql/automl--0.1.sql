@@ -1,5 +1,5 @@
 -- automl 0.1: catalog tables in schema automl, user-facing functions in the
--- extension's schema (public unless CREATE EXTENSION ... SCHEMA says otherwise).
+-- extension's schema (public unless CREATE EXTENSION ... SCHEMA names another).
 
 \echo Use "CREATE EXTENSION automl" to load this file. \quit
 
@@ -55,7 +55,7 @@ CREATE TABLE automl.trials (
 
 -- Fitted models.  model is the versioned binary (magic "AUML", format
 -- version, length); score is the resampled score of the configuration and
--- metrics holds every metric of the task on the same out-of-fold rows.
+-- metrics contains every metric of the task on the same out-of-fold rows.
 CREATE TABLE automl.models (
 	id bigserial PRIMARY KEY,
 	project_id bigint NOT NULL REFERENCES automl.projects (id) ON DELETE CASCADE,
