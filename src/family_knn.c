@@ -662,28 +662,6 @@ KnnCorrupted(const char *detail, int row)
 			 errhint("Retrain the project with automl_train.")));
 }
 
-/*
- * Read count doubles into a new array, first checking that the model has
- * that many bytes left so a corrupted count cannot trigger a huge palloc.
- */
-static double *
-KnnReadArray(SerialReader *reader, Size count)
-{
-	Size		remaining = reader->length - reader->offset;
-	double	   *values;
-
-	if (count > remaining / sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("automl model binary is truncated"),
-				 errdetail("An array of %zu values does not fit in the %zu bytes left at offset %zu.",
-						   count, remaining, reader->offset),
-				 errhint("Retrain the project with automl_train.")));
-	values = AutomlAllocDoubles(Max(count, 1), "k-nearest neighbours model");
-	SerialGetFloat64Array(reader, values, count);
-	return values;
-}
-
 /* Check stored values: finite rows, valid targets, positive weights. */
 static void
 KnnValidateRows(const KnnModel *model)
@@ -726,9 +704,9 @@ KnnDeserialize(SerialReader *reader)
 											 KNN_WEIGHTS_DISTANCE, "weighting");
 	model->metric = SerialGetInt32InRange(reader, KNN_METRIC_EUCLIDEAN,
 										  KNN_METRIC_MANHATTAN, "distance metric");
-	model->x = KnnReadArray(reader, (Size) model->n_rows * model->n_cols);
-	model->y = KnnReadArray(reader, model->n_rows);
-	model->w = KnnReadArray(reader, model->n_rows);
+	model->x = SerialReadFloat64Array(reader, (Size) model->n_rows * model->n_cols);
+	model->y = SerialReadFloat64Array(reader, model->n_rows);
+	model->w = SerialReadFloat64Array(reader, model->n_rows);
 	KnnValidateRows(model);
 	KnnComputeNorms(model);
 	return model;

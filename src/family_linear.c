@@ -470,7 +470,7 @@ LinearDeserialize(SerialReader *reader)
 	model->n_cols = SerialGetInt32InRange(reader, 0, LINEAR_MAX_COLUMNS,
 										  "column count");
 	model->intercept = SerialGetFloat64(reader);
-	model->coef = LinearReadFloat64Array(reader, model->n_cols);
+	model->coef = SerialReadFloat64Array(reader, model->n_cols);
 	model->penalty = SerialGetInt32InRange(reader, PENALTY_L2, PENALTY_ELASTICNET,
 										   "penalty");
 	model->iterations = SerialGetInt32InRange(reader, 0, INT_MAX, "sweep count");

@@ -751,8 +751,8 @@ LogisticDeserialize(SerialReader *reader)
 										  "column count");
 	model->n_classes = SerialGetInt32InRange(reader, 1, LOGISTIC_MAX_CLASSES,
 											 "class count");
-	model->coef = LinearReadFloat64Array(reader, (Size) model->n_cols * model->n_classes);
-	model->intercept = LinearReadFloat64Array(reader, model->n_classes);
+	model->coef = SerialReadFloat64Array(reader, (Size) model->n_cols * model->n_classes);
+	model->intercept = SerialReadFloat64Array(reader, model->n_classes);
 	model->penalty = SerialGetInt32InRange(reader, LOGISTIC_PENALTY_L2,
 										   LOGISTIC_PENALTY_L1, "penalty");
 	model->iterations = SerialGetInt32InRange(reader, 0, LBFGS_MAX_ITERATIONS,

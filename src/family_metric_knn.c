@@ -764,35 +764,6 @@ MetricKnnSerialize(const void *opaque, StringInfo buf)
 	SerialPutFloat64Array(buf, model->active, model->n_epochs);
 }
 
-/*
- * Raise an error unless the reader has count items of size bytes left, so a
- * corrupted count cannot trigger a huge allocation.
- */
-static void
-CheckRemaining(SerialReader *reader, Size count, Size size)
-{
-	Size		remaining = reader->length - reader->offset;
-
-	if (count > remaining / size)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("automl model binary is truncated"),
-				 errdetail("An array of %zu values does not fit in the %zu bytes left at offset %zu.",
-						   count, remaining, reader->offset),
-				 errhint("Retrain the project with automl_train.")));
-}
-
-static double *
-ReadDoubles(SerialReader *reader, Size count)
-{
-	double	   *values;
-
-	CheckRemaining(reader, count, sizeof(double));
-	values = palloc_extended(Max(count, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	SerialGetFloat64Array(reader, values, count);
-	return values;
-}
-
 static void *
 MetricKnnDeserialize(SerialReader *reader)
 {
@@ -810,16 +781,16 @@ MetricKnnDeserialize(SerialReader *reader)
 	model->n_stored = SerialGetInt32InRange(reader, 0, METRIC_KNN_MAX_STORED,
 											"stored row count");
 	model->n_epochs = SerialGetInt32InRange(reader, 0, METRIC_KNN_MAX_EPOCHS, "epoch count");
-	model->embedding = ReadDoubles(reader, (Size) model->dim * model->n_cols);
-	model->stored = ReadDoubles(reader, (Size) model->dim * model->n_stored);
-	CheckRemaining(reader, model->n_stored, sizeof(int32));
+	model->embedding = SerialReadFloat64Array(reader, (Size) model->dim * model->n_cols);
+	model->stored = SerialReadFloat64Array(reader, (Size) model->dim * model->n_stored);
+	SerialCheckRemaining(reader, model->n_stored, sizeof(int32));
 	model->labels = palloc(sizeof(int32) * Max(model->n_stored, 1));
 	for (int s = 0; s < model->n_stored; s++)
 		model->labels[s] = SerialGetInt32InRange(reader, 0, model->n_classes - 1,
 												 "stored row label");
-	model->vote_weight = ReadDoubles(reader, model->n_stored);
-	model->loss = ReadDoubles(reader, model->n_epochs);
-	model->active = ReadDoubles(reader, model->n_epochs);
+	model->vote_weight = SerialReadFloat64Array(reader, model->n_stored);
+	model->loss = SerialReadFloat64Array(reader, model->n_epochs);
+	model->active = SerialReadFloat64Array(reader, model->n_epochs);
 	ComputeStoredNorms(model);
 	return model;
 }

@@ -789,28 +789,6 @@ MlpSerialize(const void *opaque, StringInfo buf)
 	SerialPutFloat64Array(buf, model->validation_loss, model->n_epochs);
 }
 
-/*
- * Read count doubles into a new array, first checking that the model has
- * that many bytes left so a corrupted count cannot trigger a huge palloc.
- */
-static double *
-ReadDoubles(SerialReader *reader, Size count)
-{
-	Size		remaining = reader->length - reader->offset;
-	double	   *values;
-
-	if (count > remaining / sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("automl model binary is truncated"),
-				 errdetail("An array of %zu values does not fit in the %zu bytes left at offset %zu.",
-						   count, remaining, reader->offset),
-				 errhint("Retrain the project with automl_train.")));
-	values = palloc_extended(Max(count, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	SerialGetFloat64Array(reader, values, count);
-	return values;
-}
-
 static void
 MlpReadShape(SerialReader *reader, TaskKind task, MlpShape *shape)
 {
@@ -836,7 +814,7 @@ MlpDeserialize(SerialReader *reader)
 	model->task = (TaskKind) SerialGetInt32InRange(reader, TASK_CLASSIFICATION,
 												   TASK_REGRESSION, "task kind");
 	MlpReadShape(reader, model->task, &model->shape);
-	model->theta = ReadDoubles(reader, model->shape.n_params);
+	model->theta = SerialReadFloat64Array(reader, model->shape.n_params);
 	model->target_mean = SerialGetFloat64(reader);
 	model->target_scale = SerialGetFloat64(reader);
 	model->n_epochs = SerialGetInt32InRange(reader, 0, MLP_MAX_EPOCHS, "epoch count");
@@ -844,8 +822,8 @@ MlpDeserialize(SerialReader *reader)
 	model->stop_reason = (MlpStopReason)
 		SerialGetInt32InRange(reader, MLP_STOP_MAX_EPOCHS, MLP_STOP_DEADLINE, "stop reason");
 	model->validation_rows = SerialGetInt32InRange(reader, 0, INT_MAX, "validation row count");
-	model->train_loss = ReadDoubles(reader, model->n_epochs);
-	model->validation_loss = ReadDoubles(reader, model->n_epochs);
+	model->train_loss = SerialReadFloat64Array(reader, model->n_epochs);
+	model->validation_loss = SerialReadFloat64Array(reader, model->n_epochs);
 	return model;
 }
 

@@ -36,28 +36,6 @@ LinearNormaliseToUnitSum(double *values, int count)
 	}
 }
 
-/*
- * Read count doubles into a new array, first checking that the model has
- * that many bytes left so a corrupted count cannot trigger a huge palloc.
- */
-double *
-LinearReadFloat64Array(SerialReader *reader, Size count)
-{
-	Size		remaining = reader->length - reader->offset;
-	double	   *values;
-
-	if (count > remaining / sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("automl model binary is truncated"),
-				 errdetail("An array of %zu values does not fit in the %zu bytes left at offset %zu.",
-						   count, remaining, reader->offset),
-				 errhint("Retrain the project with automl_train.")));
-	values = palloc_extended(Max(count, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	SerialGetFloat64Array(reader, values, count);
-	return values;
-}
-
 /* elog(ERROR) unless a model trained on model_cols columns gets n_cols. */
 void
 LinearCheckModelColumns(const char *family, int model_cols, int n_cols)

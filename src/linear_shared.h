@@ -23,12 +23,6 @@ extern void LinearCheckPositiveParam(const char *name, double value);
 /* Normalise count non-negative values to sum 1, leaving all-zero input alone. */
 extern void LinearNormaliseToUnitSum(double *values, int count);
 
-/*
- * Read count doubles into a new array, first checking that the model has
- * that many bytes left so a corrupted count cannot trigger a huge palloc.
- */
-extern double *LinearReadFloat64Array(SerialReader *reader, Size count);
-
 /* elog(ERROR) unless a model trained on model_cols columns gets n_cols. */
 extern void LinearCheckModelColumns(const char *family, int model_cols, int n_cols);
 

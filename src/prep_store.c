@@ -57,17 +57,6 @@ PrepSerialize(const PrepPlan *plan, StringInfo buf)
 		SerializeColumn(&plan->columns[i], buf);
 }
 
-static double *
-ReadDoubles(SerialReader *reader, Size count)
-{
-	double	   *values;
-
-	SerialCheckRemaining(reader, count, sizeof(double));
-	values = palloc(sizeof(double) * Max(count, 1));
-	SerialGetFloat64Array(reader, values, count);
-	return values;
-}
-
 static void
 DeserializeLevels(PrepColumn *pc, SerialReader *reader, int n_classes)
 {
@@ -78,12 +67,12 @@ DeserializeLevels(PrepColumn *pc, SerialReader *reader, int n_classes)
 	pc->levels = palloc(sizeof(char *) * Max(pc->n_levels, 1));
 	for (int l = 0; l < pc->n_levels; l++)
 		pc->levels[l] = SerialGetString(reader);
-	pc->frequency = ReadDoubles(reader, pc->n_levels);
+	pc->frequency = SerialReadFloat64Array(reader, pc->n_levels);
 	pc->n_onehot = SerialGetInt32InRange(reader, 0, pc->n_levels, "one-hot count");
 	pc->other = SerialGetInt32InRange(reader, 0, 1, "other flag");
 	pc->n_target = SerialGetInt32InRange(reader, 0, Max(n_classes, 1), "target-encoding count");
-	pc->target_prior = ReadDoubles(reader, pc->n_target);
-	pc->target_stats = ReadDoubles(reader, (Size) pc->n_levels * pc->n_target);
+	pc->target_prior = SerialReadFloat64Array(reader, pc->n_target);
+	pc->target_stats = SerialReadFloat64Array(reader, (Size) pc->n_levels * pc->n_target);
 }
 
 static void

@@ -126,3 +126,14 @@ SerialCheckRemaining(SerialReader *reader, Size count, Size size)
 						   count, size, reader->offset, reader->length),
 				 errhint("Retrain the project with automl_train.")));
 }
+
+double *
+SerialReadFloat64Array(SerialReader *reader, Size count)
+{
+	double	   *values;
+
+	SerialCheckRemaining(reader, count, sizeof(double));
+	values = palloc_extended(Max(count, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	SerialGetFloat64Array(reader, values, count);
+	return values;
+}

@@ -34,6 +34,12 @@ extern char *SerialGetString(SerialReader *reader);
 /* Raise an error unless at least count items of size bytes remain. */
 extern void SerialCheckRemaining(SerialReader *reader, Size count, Size size);
 
+/*
+ * Read count doubles into a new array, checking first that the model has
+ * that many bytes left, so a corrupted count cannot cause a huge palloc.
+ */
+extern double *SerialReadFloat64Array(SerialReader *reader, Size count);
+
 /* Read an int32 and raise an error unless it lies in [low, high]. */
 extern int32 SerialGetInt32InRange(SerialReader *reader, int32 low, int32 high,
 								   const char *what);
