@@ -54,8 +54,9 @@ CREATE TABLE automl.trials (
 );
 
 -- Fitted models.  model is the versioned binary (magic "AUML", format
--- version, length); score is the resampled score of the configuration and
--- metrics contains every metric of the task on the same out-of-fold rows.
+-- version, length, checksum).  score is the resampled score of the
+-- configuration, and metrics contains every metric of the task on the same
+-- out-of-fold rows.
 CREATE TABLE automl.models (
 	id bigserial PRIMARY KEY,
 	project_id bigint NOT NULL REFERENCES automl.projects (id) ON DELETE CASCADE,
@@ -164,8 +165,8 @@ JOIN automl.models m ON m.id = d.model_id
 ORDER BY p.id, d.id DESC;
 
 -- Trials of each project's latest training run.  rank orders the trials
--- that could be chosen (finished, on all rows), best first; trials on a row
--- sample, failed and timed-out ones have no rank.
+-- that could be chosen (finished, on all rows), best first.  Trials on a
+-- row sample, failed trials and timed-out trials have no rank.
 CREATE VIEW automl.leaderboard WITH (security_invoker = true) AS
 SELECT p.name AS project, t.task_id, t.trial_number, t.algorithm,
 	t.hyperparameters, t.metric, t.score, t.fit_seconds, t.status,
@@ -256,7 +257,7 @@ BEGIN
 END
 $$;
 
--- What a stored model contains: algorithm, hyperparameters, design-matrix
+-- The contents of a stored model: algorithm, hyperparameters, design-matrix
 -- feature names, classes, and the family's own description of its state.
 CREATE FUNCTION automl_model_info(model_id bigint)
 RETURNS jsonb

@@ -1,4 +1,4 @@
--- What a training run leaves in the catalog.
+-- The catalog rows a training run leaves.
 SELECT name, relation, target, task, metric, owner = current_user AS owned
 FROM automl.projects ORDER BY id;
 
@@ -55,7 +55,7 @@ SELECT m.preprocessing -> 'columns' -> 'sex' AS sex_plan,
 	m.preprocessing -> 'columns' -> 'age' ->> 'missing_indicator' AS age_indicator
 FROM automl.models m WHERE m.id = 1;
 
--- Deployment history says which model served, when and why.
+-- The deployment history records which model served, when and why.
 SELECT p.name, d.model_id, d.reason
 FROM automl.deployments d JOIN automl.projects p ON p.id = d.project_id
 ORDER BY d.id;

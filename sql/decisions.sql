@@ -43,7 +43,7 @@ FROM droppable d,
 				'other' AS mostly_same, d.signal, d.signal_scaled, d.grade, 'x' AS grade_renamed,
 				d.noise, 'added' AS extra) c;
 
--- A leaked column: a WARNING, excluded, and kept when the options say so.
+-- A leaked column: a WARNING, excluded, and kept when the options request it.
 CREATE TABLE leaky AS
 SELECT sin(g)::float8 AS x, (g % 4)::float8 AS z,
 	CASE WHEN (g % 4 < 2) <> (g % 9 = 0) THEN 'yes' ELSE 'no' END AS y,

@@ -112,7 +112,7 @@ SELECT round(avg((automl_predict('knn_iris', i) = species)::int), 4) AS training
 FROM iris i;
 
 -- describe: stored rows, k and metric.  knn has no importance of its own,
--- so permutation importance stands in: it sums to 1 and ranks a petal
+-- so permutation importance replaces it: it sums to 1 and ranks a petal
 -- measurement first.
 SELECT automl_model_info(model_id) -> 'model' AS model
 FROM automl.deployed_models WHERE project = 'knn_iris';

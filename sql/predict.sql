@@ -1,5 +1,5 @@
 -- Columns are matched by name: a view with the columns reordered, extra
--- columns added and the target removed gives the same answers.
+-- columns added and the target removed gives the same predictions.
 CREATE VIEW titanic_shuffled AS
 SELECT fare, embark_town, alone, 'extra' AS note, deck, adult_male, who, class,
 	embarked, parch, sibsp, age, sex, pclass, alive

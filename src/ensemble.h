@@ -11,7 +11,7 @@
 extern const ModelFamily ensemble_family;
 
 /*
- * Build an ensemble state from fitted members; configs holds
+ * Build an ensemble state from fitted members.  configs contains
  * AUTOML_MAX_PARAMS values per member, weights sum to 1.
  */
 extern void *EnsembleBuild(int n_outputs, int n_members, const ModelFamily **families,

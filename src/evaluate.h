@@ -34,7 +34,7 @@ extern const MetricInfo *MetricGetInfo(MetricId metric);
 extern MetricId MetricByName(const char *name, TaskKind task);
 
 /*
- * Score predictions: y holds class indexes or values; pred holds row-major
+ * Score predictions: y contains class indexes or values, and pred contains row-major
  * class probabilities (n x n_classes) or values.
  */
 extern double MetricCompute(MetricId metric, const double *y, const double *pred,

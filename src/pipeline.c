@@ -268,9 +268,9 @@ StoreTrials(int64 task_id, const SearchResult *result, const TrainData *data,
 /*
  * Deploy the new model when it is at least as good as the deployed one.
  * When the search re-evaluated the deployed configuration (trial index
- * "champion"), the two scores come from the same folds of the same rows;
- * otherwise the stored score of the deployed model is compared, which is
- * only meaningful for the same metric.  Returns whether it deployed.
+ * "champion"), the two scores come from the same folds of the same rows.
+ * Otherwise the stored score of the deployed model is compared, and only
+ * when both models were scored by the same metric.  Returns whether it deployed.
  */
 static bool
 DeployIfBetter(int64 project_id, int64 model_id, MetricId metric,

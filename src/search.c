@@ -2,10 +2,10 @@
  * search.c
  *		Model selection and hyperparameter search within a budget.
  *
- * Order of evaluations: the baseline; the start configurations (the
- * deployed model's on a retrain); each family's default configuration;
- * then proposals, at random until TPE has enough observations (see
- * search_tpe.c).  On tables with at least HALVING_MIN_ROWS * ETA rows,
+ * Evaluations run in this order.  First the baseline, then the start
+ * configurations (on a retrain the deployed model's first), then each
+ * family's default configuration.  Then come proposals, at random until
+ * TPE has enough observations (see search_tpe.c).  On tables with at least HALVING_MIN_ROWS * ETA rows,
  * proposals run in successive-halving brackets (Jamieson and Talwalkar
  * 2016): ETA^(rungs-1) configurations are scored on a nested stratified
  * row sample of share ETA^-(rungs-1), the best 1/ETA of them move to a
