@@ -58,8 +58,8 @@ FamilyNameList(void)
 void
 FamilyDefaultConfig(const ModelFamily *family, double *config)
 {
-	for (int i = 0; i < family->n_params; i++)
-		config[i] = family->params[i].default_value;
+	for (int i = 0; i < AUTOML_MAX_PARAMS; i++)
+		config[i] = i < family->n_params ? family->params[i].default_value : 0.0;
 }
 
 bool

@@ -5,9 +5,10 @@
  * Evaluations run in this order.  First the baseline, then the start
  * configurations (on a retrain the deployed model's first), then each
  * family's default configuration.  Then come proposals, at random until
- * TPE has enough observations (see search_tpe.c).  On tables with at least HALVING_MIN_ROWS * ETA rows,
- * proposals run in successive-halving brackets (Jamieson and Talwalkar
- * 2016): ETA^(rungs-1) configurations are scored on a nested stratified
+ * TPE has enough observations (see search_tpe.c).  On tables with at least
+ * HALVING_MIN_ROWS * ETA rows, start and default configurations form a first
+ * bracket and proposals run in further successive-halving brackets
+ * (Jamieson and Talwalkar 2016): ETA^(rungs-1) configurations are scored on a nested stratified
  * row sample of share ETA^-(rungs-1), the best 1/ETA of them move to a
  * sample ETA times larger, up to all rows.  Only full-fidelity trials can
  * be chosen or enter an ensemble.
@@ -36,6 +37,8 @@
 #define MAX_RUNGS 3
 #define HALVING_MIN_ROWS 1000
 #define POOL_SIZE 20
+/* Fixed configurations that reach all rows when they are screened by halving. */
+#define FIXED_MIN_PROMOTED 3
 
 /* Time limit of an evaluation outside the search, such as a landmarker. */
 #define SAFE_EVALUATION_SECONDS 30.0
@@ -281,33 +284,25 @@ CompareByScore(const void *a, const void *b, void *arg)
 	return *ia - *ib;
 }
 
-/* One successive-halving bracket of proposals. */
+/*
+ * Promote the best of the n_alive trials in alive[], scored on the lowest of
+ * the given rungs, up to all rows, keeping a third of them (at least
+ * min_keep) at each step.
+ */
 static void
-RunBracket(SearchResult *result, const TrainData *data, const Resampling *resampling,
-		   const SearchOptions *options, pg_prng_state *prng, int rungs, int max_trials)
+PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resampling,
+			 const SearchOptions *options, int *alive, int n_alive, int rungs,
+			 int min_keep, int max_trials)
 {
-	int			n_configs = (int) pow(ETA, rungs - 1);
-	int		   *alive = palloc(sizeof(int) * n_configs);
-	int			n_alive = 0;
-	double		fidelity = pow(ETA, -(rungs - 1));
 	void	   *sort_arg[2] = {result, (void *) &options->metric};
+	double		fidelity = pow(ETA, -(rungs - 1));
 
-	for (int c = 0; c < n_configs && !OutOfBudget(result, options, resampling, max_trials); c++)
-	{
-		const ModelFamily *family;
-		double		config[AUTOML_MAX_PARAMS];
-		const char *source = Propose(result, options, prng, &family, config);
-
-		AddTrial(result, family, config, fidelity, source);
-		EvaluateLast(result, data, resampling, options);
-		alive[n_alive++] = result->n_trials - 1;
-	}
 	for (int rung = 1; rung < rungs && n_alive > 0; rung++)
 	{
-		int			n_next = Max(n_alive / ETA, 1);
+		int			n_next = Min(Max(n_alive / ETA, min_keep), n_alive);
 
 		qsort_arg(alive, n_alive, sizeof(int), CompareByScore, sort_arg);
-		fidelity = Min(fidelity * ETA, 1.0);
+		fidelity = rung == rungs - 1 ? 1.0 : fidelity * ETA;
 		for (int i = 0; i < n_next; i++)
 		{
 			Trial	   *parent = &result->trials[alive[i]];
@@ -324,56 +319,115 @@ RunBracket(SearchResult *result, const TrainData *data, const Resampling *resamp
 		}
 		n_alive = n_next;
 	}
+}
+
+/* One successive-halving bracket of proposals. */
+static void
+RunBracket(SearchResult *result, const TrainData *data, const Resampling *resampling,
+		   const SearchOptions *options, pg_prng_state *prng, int rungs, int max_trials)
+{
+	int			n_configs = (int) pow(ETA, rungs - 1);
+	int		   *alive = palloc(sizeof(int) * n_configs);
+	int			n_alive = 0;
+	double		fidelity = pow(ETA, -(rungs - 1));
+
+	for (int c = 0; c < n_configs && !OutOfBudget(result, options, resampling, max_trials); c++)
+	{
+		const ModelFamily *family;
+		double		config[AUTOML_MAX_PARAMS];
+		const char *source = Propose(result, options, prng, &family, config);
+
+		AddTrial(result, family, config, fidelity, source);
+		EvaluateLast(result, data, resampling, options);
+		alive[n_alive++] = result->n_trials - 1;
+	}
+	PromoteRungs(result, data, resampling, options, alive, n_alive, rungs, 1, max_trials);
 	pfree(alive);
 }
 
-/* True when a full-fidelity trial already evaluated this configuration. */
+/* True when a trial already evaluated this configuration. */
 static bool
 AlreadyTried(const SearchResult *result, const ModelFamily *family, const double *config)
 {
 	for (int t = 0; t < result->n_trials; t++)
-		if (result->trials[t].family == family && result->trials[t].fidelity >= 1.0 &&
-			memcmp(result->trials[t].config, config, sizeof(double) * AUTOML_MAX_PARAMS) == 0)
+		if (result->trials[t].family == family &&
+			memcmp(result->trials[t].config, config, sizeof(double) * family->n_params) == 0)
 			return true;
 	return false;
 }
 
-/* The baseline, start configurations and family defaults, at full fidelity. */
+/* Add and evaluate one fixed configuration unless it was tried; returns the trial or -1. */
+static int
+RunFixed(SearchResult *result, const TrainData *data, const Resampling *resampling,
+		 const SearchOptions *options, const ModelFamily *family, const double *config,
+		 double fidelity, const char *source)
+{
+	if (AlreadyTried(result, family, config))
+		return -1;
+	AddTrial(result, family, config, fidelity, source);
+	EvaluateLast(result, data, resampling, options);
+	return result->n_trials - 1;
+}
+
+/*
+ * The baseline, then the start configurations and the family defaults.  On
+ * a table large enough for halving these form a first bracket: all of them
+ * are screened on the smallest row sample and the best third move up each
+ * rung, so a slow family's configuration costs little before it proves
+ * itself.  Smaller tables evaluate them all on every row.
+ */
 static void
 RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *resampling,
-			   const SearchOptions *options, int max_trials)
+			   const SearchOptions *options, int rungs, int max_trials)
 {
+	int		   *alive = palloc(sizeof(int) * (options->n_start + options->n_families + 1));
+	int			n_alive = 0;
+	double		fidelity;
+
+	/* screening pays off only when the trial budget covers the promotions */
+	if (max_trials < 2 * (options->n_start + options->n_families) + 1)
+		rungs = 1;
+	fidelity = pow(ETA, -(rungs - 1));
 	AddTrial(result, &baseline_family, NULL, 1.0, "baseline");
 	EvaluateLast(result, data, resampling, options);
-	for (int s = 0; s < options->n_start; s++)
-	{
-		if (OutOfBudget(result, options, resampling, max_trials))
-			return;
-		if (AlreadyTried(result, options->start_families[s],
-						 options->start_configs + (Size) s * AUTOML_MAX_PARAMS))
-			continue;
-		AddTrial(result, options->start_families[s],
-				 options->start_configs + (Size) s * AUTOML_MAX_PARAMS, 1.0, "start");
-		EvaluateLast(result, data, resampling, options);
-	}
 	if (options->fixed_config)
 	{
+		for (int s = 0; s < options->n_start &&
+			 !OutOfBudget(result, options, resampling, max_trials); s++)
+			RunFixed(result, data, resampling, options, options->start_families[s],
+					 options->start_configs + (Size) s * AUTOML_MAX_PARAMS, 1.0, "start");
 		AddTrial(result, options->families[0], options->fixed_config, 1.0, "fixed");
 		EvaluateLast(result, data, resampling, options);
 		return;
 	}
-	for (int f = 0; f < options->n_families; f++)
+	for (int c = 0; c < options->n_start + options->n_families; c++)
 	{
+		bool		start = c < options->n_start;
+		const ModelFamily *family;
 		double		config[AUTOML_MAX_PARAMS];
+		int			t;
 
 		if (OutOfBudget(result, options, resampling, max_trials))
-			return;
-		FamilyDefaultConfig(options->families[f], config);
-		if (AlreadyTried(result, options->families[f], config))
-			continue;
-		AddTrial(result, options->families[f], config, 1.0, "default");
-		EvaluateLast(result, data, resampling, options);
+			break;
+		if (start)
+		{
+			family = options->start_families[c];
+			memcpy(config, options->start_configs + (Size) c * AUTOML_MAX_PARAMS,
+				   sizeof(config));
+		}
+		else
+		{
+			family = options->families[c - options->n_start];
+			FamilyDefaultConfig(family, config);
+		}
+		t = RunFixed(result, data, resampling, options, family, config, fidelity,
+					 start ? "start" : "default");
+		if (t >= 0)
+			alive[n_alive++] = t;
 	}
+	PromoteRungs(result, data, resampling, options, alive, n_alive, rungs,
+				 FIXED_MIN_PROMOTED, max_trials);
+	pfree(alive);
 }
 
 SearchResult *
@@ -390,7 +444,7 @@ SearchRun(const TrainData *data, const Resampling *resampling,
 	result->trials = palloc0(sizeof(Trial) * result->capacity);
 	result->pool = palloc0(sizeof(PoolEntry) * POOL_SIZE);
 
-	RunFixedTrials(result, data, resampling, options, max_trials);
+	RunFixedTrials(result, data, resampling, options, rungs, max_trials);
 	while (!options->fixed_config && options->n_families > 0 &&
 		   !OutOfBudget(result, options, resampling, max_trials))
 		RunBracket(result, data, resampling, options, &prng, rungs, max_trials);
