@@ -37,7 +37,7 @@
 #define MAX_RUNGS 3
 #define HALVING_MIN_ROWS 1000
 #define POOL_SIZE 20
-/* Fixed configurations that reach all rows when they are screened by halving. */
+/* Minimum count of fixed configurations promoted at each rung of their bracket. */
 #define FIXED_MIN_PROMOTED 3
 
 /* Time limit of an evaluation outside the search, such as a landmarker. */
@@ -356,7 +356,7 @@ AlreadyTried(const SearchResult *result, const ModelFamily *family, const double
 	return false;
 }
 
-/* Add and evaluate one fixed configuration unless it was tried; returns the trial or -1. */
+/* Evaluate one fixed configuration unless it was tried.  Returns its trial index, or -1. */
 static int
 RunFixed(SearchResult *result, const TrainData *data, const Resampling *resampling,
 		 const SearchOptions *options, const ModelFamily *family, const double *config,
@@ -371,10 +371,10 @@ RunFixed(SearchResult *result, const TrainData *data, const Resampling *resampli
 
 /*
  * The baseline, then the start configurations and the family defaults.  On
- * a table large enough for halving these form a first bracket: all of them
- * are screened on the smallest row sample and the best third move up each
- * rung, so a slow family's configuration costs little before it proves
- * itself.  Smaller tables evaluate them all on every row.
+ * a table large enough for halving these form a first bracket.  All of them
+ * are scored on the smallest row sample, and the best third move up each
+ * rung.  A slow family's configuration then costs little until it scores
+ * well.  Smaller tables evaluate them all on every row.
  */
 static void
 RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *resampling,
@@ -384,7 +384,7 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 	int			n_alive = 0;
 	double		fidelity;
 
-	/* screening pays off only when the trial budget covers the promotions */
+	/* Screening pays off only when the trial budget covers the promotions. */
 	if (max_trials < 2 * (options->n_start + options->n_families) + 1)
 		rungs = 1;
 	fidelity = pow(ETA, -(rungs - 1));
