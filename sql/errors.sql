@@ -57,6 +57,11 @@ SELECT * FROM automl_train('titanic', 'survived', metric => 'precision');
 SELECT * FROM automl_train('iris', 'species', exclude => ARRAY['species']);
 SELECT * FROM automl_train('iris', 'species',
 						   exclude => ARRAY['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+-- the learned task metric before any encoder is trained, an unknown metric
+SET automl.warm_start_metric = 'learned';
+SELECT * FROM automl_train('iris', 'species', project => 'iris_learned_early');
+RESET automl.warm_start_metric;
+SET automl.warm_start_metric = 'cosine';
 -- the same project name on another relation
 CREATE VIEW titanic_copy AS SELECT * FROM titanic;
 SELECT * FROM automl_train('titanic_copy', 'survived', project => 'titanic');

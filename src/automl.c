@@ -21,6 +21,16 @@ int			automl_memory_limit_mb = 1024;
 int			automl_holdout_threshold = 20000;
 int			automl_cv_folds = 5;
 int			automl_max_onehot_levels = 20;
+int			automl_warm_start_metric = WARM_METRIC_AUTO;
+
+static const struct config_enum_entry warm_start_metric_options[] = {
+	{"auto", WARM_METRIC_AUTO, false},
+	{"l1", WARM_METRIC_L1, false},
+	{"simple", WARM_METRIC_SIMPLE, false},
+	{"learned", WARM_METRIC_LEARNED, false},
+	{"portfolio", WARM_METRIC_PORTFOLIO, false},
+	{NULL, 0, false}
+};
 
 void		_PG_init(void);
 
@@ -55,6 +65,15 @@ _PG_init(void)
 							20, 1, 1000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomEnumVariable("automl.warm_start_metric",
+							 "Sets how a warm start picks the past tasks it starts from.",
+							 "auto uses the learned task metric once one is trained, else l1; "
+							 "l1 compares all meta-features, simple four of them; "
+							 "portfolio ignores the new task's meta-features.",
+							 &automl_warm_start_metric, WARM_METRIC_AUTO,
+							 warm_start_metric_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("automl");
 }
 

@@ -24,6 +24,18 @@ extern int	automl_holdout_threshold;
 extern int	automl_cv_folds;
 extern int	automl_max_onehot_levels;
 
+/* Values of automl.warm_start_metric. */
+typedef enum WarmStartMetric
+{
+	WARM_METRIC_AUTO,			/* learned once trained, else L1 */
+	WARM_METRIC_L1,				/* L1 on all min-max-scaled meta-features */
+	WARM_METRIC_SIMPLE,			/* 1-NN on four simple meta-features */
+	WARM_METRIC_LEARNED,		/* distance between encoder embeddings */
+	WARM_METRIC_PORTFOLIO		/* best mean quality over all past tasks */
+} WarmStartMetric;
+
+extern int	automl_warm_start_metric;
+
 /* Seconds on a monotonic clock, for deadlines and fit times. */
 extern double AutomlNow(void);
 

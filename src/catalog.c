@@ -417,26 +417,78 @@ CatalogPastTasks(const char *task, int limit, PastTask **tasks)
 	return (int) SPI_processed;
 }
 
+/*
+ * Full-fidelity finished trials with their gain (the score, negated for
+ * metrics where lower is better), and per task the best gain and the
+ * baseline's, the worst gain standing in for a missing baseline.
+ */
+#define TRIAL_GAINS \
+	"WITH gains AS (SELECT tr.task_id, tr.algorithm, tr.hyperparameters, tr.trial_number, " \
+	"CASE WHEN tr.metric IN ('log_loss', 'rmse', 'mae') THEN -tr.score ELSE tr.score END AS gain " \
+	"FROM automl.trials tr JOIN automl.tasks k ON k.id = tr.task_id " \
+	"WHERE tr.status = 'ok' AND tr.score = tr.score AND %s " \
+	"AND coalesce((tr.budget ->> 'fidelity')::float8, 1) >= 1), " \
+	"ranges AS (SELECT task_id, max(gain) AS best, coalesce(max(gain) FILTER " \
+	"(WHERE algorithm = 'baseline'), min(gain)) AS base FROM gains GROUP BY task_id), " \
+	"qualities AS (SELECT g.*, CASE WHEN r.best > r.base " \
+	"THEN greatest((g.gain - r.base) / (r.best - r.base), 0) ELSE 1 END AS quality " \
+	"FROM gains g JOIN ranges r USING (task_id) WHERE g.algorithm <> 'baseline') "
+
+static int
+ReadPastTrials(PastTrial **trials)
+{
+	*trials = palloc(sizeof(PastTrial) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		(*trials)[i].algorithm = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		(*trials)[i].hyperparameters = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		(*trials)[i].quality = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[i],
+															SPI_tuptable->tupdesc, 3, &isnull));
+	}
+	return (int) SPI_processed;
+}
+
 int
 CatalogBestTrials(int64 task_id, int limit, PastTrial **trials)
 {
 	CatalogArgs args = {0};
-	MemoryContext context = CurrentMemoryContext;
 
 	AddInt64(&args, task_id);
 	AddInt64(&args, limit);
-	Execute("SELECT algorithm, hyperparameters::text, score, metric FROM automl.trials "
-			"WHERE task_id = $1 AND status = 'ok' AND algorithm <> 'baseline' "
-			"AND coalesce((budget ->> 'fidelity')::float8, 1) >= 1 "
-			"ORDER BY CASE WHEN metric IN ('log_loss', 'rmse', 'mae') THEN score ELSE -score END, "
-			"trial_number LIMIT $2", &args, true, SPI_OK_SELECT);
-	*trials = MemoryContextAlloc(context, sizeof(PastTrial) * Max(SPI_processed, 1));
-	for (uint64 i = 0; i < SPI_processed; i++)
+	Execute(psprintf(TRIAL_GAINS "SELECT algorithm, hyperparameters::text, quality "
+					 "FROM qualities ORDER BY gain DESC, trial_number LIMIT $2",
+					 "tr.task_id = $1"),
+			&args, true, SPI_OK_SELECT);
+	return ReadPastTrials(trials);
+}
+
+int
+CatalogPortfolio(const char *task, int limit, PastTrial **trials, int *n_tasks)
+{
+	CatalogArgs args = {0};
+	int			n;
+
+	AddText(&args, task);
+	AddInt64(&args, limit);
+	Execute(psprintf(TRIAL_GAINS ", per_task AS (SELECT task_id, algorithm, hyperparameters, "
+					 "max(quality) AS quality FROM qualities GROUP BY 1, 2, 3) "
+					 "SELECT algorithm, hyperparameters::text, "
+					 "sum(quality) / (SELECT count(*) FROM ranges), (SELECT count(*) FROM ranges) "
+					 "FROM per_task GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT $2",
+					 "k.task = $1"),
+			&args, true, SPI_OK_SELECT);
+	n = ReadPastTrials(trials);
+	*n_tasks = 0;
+	if (n > 0)
 	{
-		(*trials)[i].algorithm = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		(*trials)[i].hyperparameters = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		bool		isnull;
+
+		*n_tasks = (int) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 4, &isnull));
 	}
-	return (int) SPI_processed;
+	return n;
 }
 
 char *

@@ -93,6 +93,7 @@ typedef struct PastTrial
 {
 	char	   *algorithm;
 	char	   *hyperparameters;	/* JSON */
+	double		quality;		/* 0 at the task's baseline, 1 at its best trial */
 } PastTrial;
 
 /*
@@ -103,5 +104,12 @@ extern int	CatalogPastTasks(const char *task, int limit, PastTask **tasks);
 
 /* The best "limit" finished full-fidelity trials of a task, best first. */
 extern int	CatalogBestTrials(int64 task_id, int limit, PastTrial **trials);
+
+/*
+ * The "limit" configurations of the highest mean quality over all past
+ * tasks of a task kind, a configuration counting 0 on a task that did not
+ * try it.  Sets *n_tasks to the number of tasks averaged over.
+ */
+extern int	CatalogPortfolio(const char *task, int limit, PastTrial **trials, int *n_tasks);
 
 #endif							/* AUTOML_CATALOG_H */

@@ -415,9 +415,9 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 		options->n_start += ws->n;
 		*warm_start_json = ws->neighbours_json;
 		ereport(NOTICE,
-				(errmsg("automl: warm start with %d %s from the %d nearest past %s (%s)",
+				(errmsg("automl: warm start with %d %s from %s",
 						ws->n, ws->n == 1 ? "configuration" : "configurations",
-						ws->n_neighbours, ws->n_neighbours == 1 ? "task" : "tasks", ws->metric),
+						ws->description),
 				 errdetail("Past tasks: %s.", ws->neighbours_json)));
 	}
 	return champion_family != NULL;

@@ -3,17 +3,30 @@
  *		Warm-starting the search from the nearest past tasks.
  *
  * Past tasks of the same kind are the caller's own and the shared prior
- * ones, as row-level security shows them.  Each is compared with the new
- * task by the L1 distance between their min-max-scaled meta-features,
- * averaged over the meta-features both have.  This is the method of
- * auto-sklearn 1.0 (Feurer et al., "Efficient and robust automated machine
- * learning", NIPS 2015).  The
- * best configurations of the WARM_START_NEIGHBOURS nearest tasks, nearest
- * task first, become the search's first proposals, deduplicated and capped
- * at WARM_START_CONFIGS.  Configurations of families not searched in this
- * run are skipped.  Once automl_train_task_encoder has trained a learned
- * task metric (encoder.c), the distance between the tasks' embeddings
- * replaces the L1 distance.
+ * ones, as row-level security shows them.  automl.warm_start_metric chooses
+ * how they are compared with the new task:
+ *
+ * l1: the L1 distance between min-max-scaled meta-features, averaged over
+ *		the meta-features both tasks have, the method of auto-sklearn 1.0
+ *		(Feurer et al., "Efficient and robust automated machine learning",
+ *		NIPS 2015).
+ * simple: the same distance on four simple meta-features (rows, columns,
+ *		classes, numeric share), whose nearest task gives the first
+ *		configuration, as in FLAML's zero-shot start.
+ * learned: the distance between the tasks' embeddings by the encoder that
+ *		automl_train_task_encoder trains (encoder.c).
+ * portfolio: no distance.  The configurations of the highest mean quality
+ *		over all past tasks, a static portfolio.
+ * auto: learned once an encoder is trained, else l1.
+ *
+ * A trial's quality on its task is 0 at the task's baseline and 1 at its
+ * best trial.  Candidates are the best TRIALS_PER_NEIGHBOUR configurations
+ * of each of the WARM_START_NEIGHBOURS nearest tasks.  Each scores the sum
+ * over those tasks of the task's weight times its quality there (0 where not
+ * tried), a task weighing exp(-distance / mean distance).  A configuration
+ * that is near-best on several close tasks thus comes first.  The list is
+ * deduplicated, restricted to the families searched in this run and capped
+ * at WARM_START_CONFIGS.
  */
 #include "postgres.h"
 
@@ -28,9 +41,11 @@
 #include "encoder.h"
 #include "warmstart.h"
 
-#define WARM_START_NEIGHBOURS 5
-#define WARM_START_CONFIGS 5
-#define TRIALS_PER_NEIGHBOUR 2
+#define WARM_START_NEIGHBOURS 8
+#define WARM_START_CONFIGS 10
+#define TRIALS_PER_NEIGHBOUR 3
+/* Trials of a neighbour read to find the candidates' quality there. */
+#define TRIALS_READ 100
 #define PAST_TASK_LIMIT 2000
 
 /* The meta-features the distance and the task encoder use. */
@@ -45,6 +60,9 @@ const char *const warm_start_features[] = {
 };
 
 #define N_DISTANCE_FEATURES WARM_START_N_FEATURES
+
+/* Positions in warm_start_features of the four features of the simple metric. */
+static const int simple_features[] = {0, 1, 14, 3};
 
 StaticAssertDecl(lengthof(warm_start_features) == WARM_START_N_FEATURES,
 				 "warm_start_features and WARM_START_N_FEATURES disagree");
@@ -97,19 +115,26 @@ MinMaxScale(double *vectors, int n)
 	}
 }
 
-/* Mean absolute difference over the features both vectors have. */
+/*
+ * Mean absolute difference over the features both vectors have, among the
+ * first n of the positions in features (all features when it is NULL).
+ */
 static double
-L1Distance(const double *a, const double *b)
+L1Distance(const double *a, const double *b, const int *features, int n)
 {
 	double		sum = 0.0;
 	int			used = 0;
 
-	for (int f = 0; f < N_DISTANCE_FEATURES; f++)
+	for (int i = 0; i < n; i++)
+	{
+		int			f = features ? features[i] : i;
+
 		if (isfinite(a[f]) && isfinite(b[f]))
 		{
 			sum += fabs(a[f] - b[f]);
 			used++;
 		}
+	}
 	return used ? sum / used : INFINITY;
 }
 
@@ -130,41 +155,81 @@ CompareNeighbours(const void *a, const void *b)
 	return x->index - y->index;
 }
 
-/* True when the configuration is already in the warm-start list. */
-static bool
-AlreadyListed(const WarmStart *ws, const ModelFamily *family, const double *config)
+/* A configuration read from the catalog, with its quality on one task. */
+typedef struct ScoredConfig
 {
-	for (int i = 0; i < ws->n; i++)
-		if (ws->families[i] == family &&
-			memcmp(ws->configs + (Size) i * AUTOML_MAX_PARAMS, config,
-				   sizeof(double) * AUTOML_MAX_PARAMS) == 0)
-			return true;
-	return false;
+	const ModelFamily *family;
+	double		config[AUTOML_MAX_PARAMS];
+	double		quality;
+	double		weight;			/* ranking key of a candidate, larger first */
+	int			position;		/* order of listing, which breaks ties */
+} ScoredConfig;
+
+static bool
+SameConfig(const ScoredConfig *a, const ScoredConfig *b)
+{
+	return a->family == b->family &&
+		memcmp(a->config, b->config, sizeof(double) * a->family->n_params) == 0;
 }
 
-/* Add a neighbour's best configurations of searched families. */
-static void
-AddNeighbourConfigs(WarmStart *ws, int64 task_id, const ModelFamily **families,
-					int n_families)
+/* Parse past trials into configurations of the searched families. */
+static int
+ParseTrials(const PastTrial *trials, int n, const ModelFamily **families, int n_families,
+			ScoredConfig *out)
 {
-	PastTrial  *trials;
-	int			n = CatalogBestTrials(task_id, TRIALS_PER_NEIGHBOUR, &trials);
+	int			m = 0;
 
-	for (int t = 0; t < n && ws->n < WARM_START_CONFIGS; t++)
+	for (int t = 0; t < n; t++)
 	{
 		const ModelFamily *family = FamilyByName(trials[t].algorithm);
-		double		config[AUTOML_MAX_PARAMS] = {0};
 		bool		searched = false;
 
 		for (int f = 0; f < n_families; f++)
 			searched |= families[f] == family;
 		if (!searched)
 			continue;
-		FamilyConfigFromJson(family, trials[t].hyperparameters, config, true);
-		if (AlreadyListed(ws, family, config))
-			continue;
-		ws->families[ws->n] = family;
-		memcpy(ws->configs + (Size) ws->n * AUTOML_MAX_PARAMS, config, sizeof(config));
+		out[m].family = family;
+		FamilyConfigFromJson(family, trials[t].hyperparameters, out[m].config, true);
+		out[m].quality = trials[t].quality;
+		out[m].weight = 0.0;
+		m++;
+	}
+	return m;
+}
+
+/* Add a candidate unless it is listed.  Returns its position in the list. */
+static int
+AddCandidate(ScoredConfig *list, int *n, const ScoredConfig *candidate)
+{
+	for (int i = 0; i < *n; i++)
+		if (SameConfig(&list[i], candidate))
+			return i;
+	list[*n] = *candidate;
+	list[*n].weight = 0.0;
+	list[*n].position = *n;
+	return (*n)++;
+}
+
+static int
+CompareByWeight(const void *a, const void *b)
+{
+	const ScoredConfig *x = a;
+	const ScoredConfig *y = b;
+
+	if (x->weight != y->weight)
+		return x->weight < y->weight ? 1 : -1;
+	return x->position - y->position;
+}
+
+/* Copy the first candidates into the warm-start list, up to its cap. */
+static void
+FillList(WarmStart *ws, const ScoredConfig *candidates, int n)
+{
+	for (int i = 0; i < n && ws->n < WARM_START_CONFIGS; i++)
+	{
+		ws->families[ws->n] = candidates[i].family;
+		memcpy(ws->configs + (Size) ws->n * AUTOML_MAX_PARAMS, candidates[i].config,
+			   sizeof(double) * AUTOML_MAX_PARAMS);
 		ws->n++;
 	}
 }
@@ -190,56 +255,186 @@ EmbeddingDistances(const TaskEncoder *encoder, const char *meta_json, const Past
 	}
 }
 
+/* L1 distances on min-max-scaled meta-features, all or the simple four. */
+static void
+MetaFeatureDistances(const char *meta_json, const PastTask *past, int n_past,
+					 bool simple, Neighbour *order)
+{
+	double	   *vectors = palloc(sizeof(double) * (n_past + 1) * N_DISTANCE_FEATURES);
+
+	/* row 0 is the new task, rows 1.. the past tasks */
+	WarmStartReadFeatures(meta_json, vectors);
+	for (int i = 0; i < n_past; i++)
+		WarmStartReadFeatures(past[i].meta_features,
+							  vectors + (Size) (i + 1) * N_DISTANCE_FEATURES);
+	MinMaxScale(vectors, n_past + 1);
+	for (int i = 0; i < n_past; i++)
+	{
+		order[i].index = i;
+		order[i].distance = L1Distance(vectors, vectors + (Size) (i + 1) * N_DISTANCE_FEATURES,
+									   simple ? simple_features : NULL,
+									   simple ? lengthof(simple_features) : N_DISTANCE_FEATURES);
+	}
+	pfree(vectors);
+}
+
+/*
+ * Rank the candidates of the k nearest tasks.  The simple metric keeps the
+ * order of nearest task first, then each task's best first.  The others
+ * weigh each candidate by its distance-weighted quality over the k tasks.
+ */
+static int
+RankCandidates(const PastTask *past, const Neighbour *order, int k, bool simple,
+			   const ModelFamily **families, int n_families, ScoredConfig *candidates,
+			   int *per_task)
+{
+	ScoredConfig *read = palloc(sizeof(ScoredConfig) * TRIALS_READ * Max(k, 1));
+	int		   *n_read = palloc0(sizeof(int) * Max(k, 1));
+	double		scale = 0.0;
+	int			n = 0;
+
+	for (int j = 0; j < k; j++)
+	{
+		PastTrial  *trials;
+		ScoredConfig *mine = read + (Size) j * TRIALS_READ;
+		int			before = n;
+
+		n_read[j] = CatalogBestTrials(past[order[j].index].id, TRIALS_READ, &trials);
+		n_read[j] = ParseTrials(trials, n_read[j], families, n_families, mine);
+		for (int t = 0; t < Min(n_read[j], TRIALS_PER_NEIGHBOUR); t++)
+		{
+			int			c = AddCandidate(candidates, &n, &mine[t]);
+
+			if (c >= before)
+				candidates[c].weight = -(double) c;
+		}
+		per_task[j] = n - before;
+		scale += order[j].distance / k;
+	}
+	if (!simple)
+		for (int c = 0; c < n; c++)
+		{
+			candidates[c].weight = 0.0;
+			for (int j = 0; j < k; j++)
+				for (int t = 0; t < n_read[j]; t++)
+					if (SameConfig(&candidates[c], &read[(Size) j * TRIALS_READ + t]))
+					{
+						candidates[c].weight += read[(Size) j * TRIALS_READ + t].quality *
+							(scale > 0.0 ? exp(-order[j].distance / scale) : 1.0);
+						break;
+					}
+		}
+	qsort(candidates, n, sizeof(ScoredConfig), CompareByWeight);
+	return n;
+}
+
+/* The static portfolio: the best mean quality over all past tasks. */
+static void
+PortfolioStart(WarmStart *ws, TaskKind task, const ModelFamily **families, int n_families)
+{
+	PastTrial  *trials;
+	int			n_tasks;
+	int			n = CatalogPortfolio(TaskKindName(task), 4 * WARM_START_CONFIGS, &trials, &n_tasks);
+	ScoredConfig *candidates = palloc(sizeof(ScoredConfig) * Max(n, 1));
+
+	n = ParseTrials(trials, n, families, n_families, candidates);
+	FillList(ws, candidates, n);
+	ws->n_neighbours = n_tasks;
+	ws->neighbours_json = "[]";
+	ws->description = psprintf("a static portfolio over %d past %s", n_tasks,
+							   n_tasks == 1 ? "task" : "tasks");
+}
+
+/* Return the metric automl.warm_start_metric sets, with auto resolved. */
+static WarmStartMetric
+ChosenMetric(const TaskEncoder *encoder)
+{
+	WarmStartMetric metric = (WarmStartMetric) automl_warm_start_metric;
+
+	if (metric == WARM_METRIC_AUTO)
+		return encoder ? WARM_METRIC_LEARNED : WARM_METRIC_L1;
+	if (metric == WARM_METRIC_LEARNED && encoder == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("no task encoder is trained"),
+				 errdetail("automl.warm_start_metric is \"learned\" and automl.meta_models is empty."),
+				 errhint("Run SELECT automl_train_task_encoder(), or set automl.warm_start_metric to auto.")));
+	return metric;
+}
+
+static const char *
+MetricLabel(WarmStartMetric metric)
+{
+	switch (metric)
+	{
+		case WARM_METRIC_LEARNED:
+			return "learned task metric";
+		case WARM_METRIC_SIMPLE:
+			return "four simple meta-features";
+		default:
+			return "L1 on meta-features";
+	}
+}
+
+/* Append the neighbours to the JSON list reported in the NOTICE and catalog. */
+static char *
+NeighboursJson(const PastTask *past, const Neighbour *order, int k, const int *per_task)
+{
+	StringInfoData json;
+
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '[');
+	for (int j = 0; j < k; j++)
+	{
+		appendStringInfo(&json, "%s{\"task\": " INT64_FORMAT ", \"relation\": ",
+						 j ? ", " : "", past[order[j].index].id);
+		escape_json(&json, past[order[j].index].relation);
+		appendStringInfo(&json, ", \"distance\": %.4f, \"configurations\": %d}",
+						 order[j].distance, per_task[j]);
+	}
+	appendStringInfoChar(&json, ']');
+	return json.data;
+}
+
 WarmStart *
 WarmStartFind(const char *meta_json, TaskKind task, const ModelFamily **families,
 			  int n_families)
 {
 	WarmStart  *ws = palloc0(sizeof(WarmStart));
-	PastTask   *past;
-	int			n_past = CatalogPastTasks(TaskKindName(task), PAST_TASK_LIMIT, &past);
-	double	   *vectors = palloc(sizeof(double) * (n_past + 1) * N_DISTANCE_FEATURES);
-	Neighbour  *order = palloc(sizeof(Neighbour) * Max(n_past, 1));
 	TaskEncoder *encoder = EncoderLoadLatest();
-	StringInfoData json;
+	WarmStartMetric metric = ChosenMetric(encoder);
+	PastTask   *past;
+	int			n_past;
+	int			k;
+	Neighbour  *order;
+	ScoredConfig *candidates;
+	int		   *per_task;
+	int			n;
 
 	ws->families = palloc(sizeof(ModelFamily *) * WARM_START_CONFIGS);
 	ws->configs = palloc0(sizeof(double) * WARM_START_CONFIGS * AUTOML_MAX_PARAMS);
-	initStringInfo(&json);
-	appendStringInfoChar(&json, '[');
-
-	if (encoder)
+	if (metric == WARM_METRIC_PORTFOLIO)
+	{
+		PortfolioStart(ws, task, families, n_families);
+		return ws;
+	}
+	n_past = CatalogPastTasks(TaskKindName(task), PAST_TASK_LIMIT, &past);
+	order = palloc(sizeof(Neighbour) * Max(n_past, 1));
+	if (metric == WARM_METRIC_LEARNED)
 		EmbeddingDistances(encoder, meta_json, past, n_past, order);
 	else
-	{
-		/* row 0 is the new task, rows 1.. the past tasks */
-		WarmStartReadFeatures(meta_json, vectors);
-		for (int i = 0; i < n_past; i++)
-			WarmStartReadFeatures(past[i].meta_features,
-								  vectors + (Size) (i + 1) * N_DISTANCE_FEATURES);
-		MinMaxScale(vectors, n_past + 1);
-		for (int i = 0; i < n_past; i++)
-		{
-			order[i].index = i;
-			order[i].distance = L1Distance(vectors, vectors + (Size) (i + 1) * N_DISTANCE_FEATURES);
-		}
-	}
+		MetaFeatureDistances(meta_json, past, n_past, metric == WARM_METRIC_SIMPLE, order);
 	qsort(order, n_past, sizeof(Neighbour), CompareNeighbours);
-	ws->metric = encoder ? "learned task metric" : "L1 on meta-features";
 
-	for (int k = 0; k < Min(n_past, WARM_START_NEIGHBOURS) && ws->n < WARM_START_CONFIGS; k++)
-	{
-		const PastTask *neighbour = &past[order[k].index];
-		int			before = ws->n;
-
-		AddNeighbourConfigs(ws, neighbour->id, families, n_families);
-		appendStringInfo(&json, "%s{\"task\": " INT64_FORMAT ", \"relation\": ",
-						 k ? ", " : "", neighbour->id);
-		escape_json(&json, neighbour->relation);
-		appendStringInfo(&json, ", \"distance\": %.4f, \"configurations\": %d}",
-						 order[k].distance, ws->n - before);
-		ws->n_neighbours++;
-	}
-	appendStringInfoChar(&json, ']');
-	ws->neighbours_json = json.data;
+	k = Min(n_past, WARM_START_NEIGHBOURS);
+	candidates = palloc(sizeof(ScoredConfig) * Max(k * TRIALS_PER_NEIGHBOUR, 1));
+	per_task = palloc0(sizeof(int) * Max(k, 1));
+	n = RankCandidates(past, order, k, metric == WARM_METRIC_SIMPLE, families, n_families,
+					   candidates, per_task);
+	FillList(ws, candidates, n);
+	ws->n_neighbours = k;
+	ws->neighbours_json = NeighboursJson(past, order, k, per_task);
+	ws->description = psprintf("the %d nearest past %s (%s)", k, k == 1 ? "task" : "tasks",
+							   MetricLabel(metric));
 	return ws;
 }

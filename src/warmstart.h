@@ -21,7 +21,7 @@ typedef struct WarmStart
 	double	   *configs;		/* n x AUTOML_MAX_PARAMS */
 	int			n_neighbours;	/* past tasks consulted */
 	char	   *neighbours_json;	/* [{"task", "relation", "distance", ...}] */
-	const char *metric;			/* the task distance used */
+	char	   *description;	/* where the configurations come from, for NOTICEs */
 } WarmStart;
 
 /*

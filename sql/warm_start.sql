@@ -1,0 +1,110 @@
+-- Start configurations under each automl.warm_start_metric.  Each check
+-- recomputes the expected first start configuration from the catalog.
+SET client_min_messages = warning;
+
+-- Quality of each full-fidelity trial on its task: 0 at the baseline, 1 at
+-- the task's best trial.
+CREATE TEMP VIEW trial_quality AS
+WITH gains AS (
+	SELECT t.task_id, t.algorithm, t.hyperparameters, t.trial_number,
+		CASE WHEN t.metric IN ('log_loss', 'rmse', 'mae') THEN -t.score ELSE t.score END AS gain
+	FROM automl.trials t
+	WHERE t.status = 'ok' AND coalesce((t.budget ->> 'fidelity')::float8, 1) >= 1
+)
+SELECT g.task_id, g.algorithm, g.hyperparameters, g.trial_number, g.gain,
+	CASE WHEN max(g.gain) OVER w > coalesce(b.gain, min(g.gain) OVER w)
+		THEN greatest((g.gain - coalesce(b.gain, min(g.gain) OVER w))
+			/ (max(g.gain) OVER w - coalesce(b.gain, min(g.gain) OVER w)), 0)
+		ELSE 1 END AS quality
+FROM gains g
+LEFT JOIN (SELECT task_id, max(gain) AS gain FROM gains WHERE algorithm = 'baseline'
+	GROUP BY task_id) b USING (task_id)
+WINDOW w AS (PARTITION BY g.task_id);
+
+-- The first start trial of a project.
+CREATE TEMP VIEW first_start AS
+SELECT p.name AS project, t.task_id, t.algorithm, t.hyperparameters
+FROM automl.trials t
+JOIN automl.tasks k ON k.id = t.task_id
+JOIN automl.projects p ON p.id = k.project_id
+WHERE t.budget ->> 'source' = 'start' AND t.trial_number = 2;
+
+-- portfolio: the configuration of the highest mean quality over all past
+-- classification tasks, counting 0 where a task did not try it.
+SET automl.warm_start_metric = 'portfolio';
+SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_portfolio',
+	seed => 1, max_trials => 3) \gset
+SELECT (SELECT task_id FROM first_start WHERE project = 'ws_portfolio') AS portfolio_task \gset
+WITH past AS (
+	SELECT DISTINCT q.task_id FROM trial_quality q JOIN automl.tasks k ON k.id = q.task_id
+	WHERE k.task = 'classification' AND k.id <> :portfolio_task
+), per_config AS (
+	SELECT q.algorithm, q.hyperparameters, q.task_id, max(q.quality) AS quality
+	FROM trial_quality q JOIN past USING (task_id)
+	WHERE q.algorithm <> 'baseline'
+	GROUP BY 1, 2, 3
+), ranked AS (
+	SELECT algorithm, hyperparameters, sum(quality) / (SELECT count(*) FROM past) AS mean_quality
+	FROM per_config GROUP BY 1, 2
+	ORDER BY mean_quality DESC, algorithm, hyperparameters::text LIMIT 1
+)
+SELECT r.algorithm = f.algorithm AND r.hyperparameters = f.hyperparameters AS portfolio_first
+FROM ranked r, first_start f WHERE f.project = 'ws_portfolio';
+SELECT warm_start FROM automl.tasks WHERE id = :portfolio_task;
+
+-- l1: candidates are ranked by their quality on the 8 nearest tasks, each
+-- task weighing exp(-distance / mean distance).
+SET automl.warm_start_metric = 'l1';
+SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_l1',
+	seed => 1, max_trials => 3) \gset
+SELECT (SELECT task_id FROM first_start WHERE project = 'ws_l1') AS l1_task \gset
+WITH neighbours AS (
+	SELECT (n ->> 'task')::bigint AS task_id, (n ->> 'distance')::float8 AS distance
+	FROM automl.tasks k, jsonb_array_elements(k.warm_start) n WHERE k.id = :l1_task
+), weighted AS (
+	SELECT task_id, exp(-distance / (SELECT avg(distance) FROM neighbours)) AS weight
+	FROM neighbours
+), candidates AS (
+	SELECT DISTINCT algorithm, hyperparameters FROM (
+		SELECT q.algorithm, q.hyperparameters,
+			row_number() OVER (PARTITION BY q.task_id ORDER BY q.gain DESC, q.trial_number) AS rank
+		FROM trial_quality q JOIN neighbours USING (task_id) WHERE q.algorithm <> 'baseline'
+	) best WHERE rank <= 3
+), scored AS (
+	SELECT c.algorithm, c.hyperparameters, sum(w.weight * q.quality) AS score
+	FROM candidates c
+	JOIN trial_quality q USING (algorithm, hyperparameters)
+	JOIN weighted w USING (task_id)
+	GROUP BY 1, 2 ORDER BY score DESC LIMIT 1
+)
+SELECT s.algorithm = f.algorithm AND s.hyperparameters = f.hyperparameters AS weighted_first
+FROM scored s, first_start f WHERE f.project = 'ws_l1';
+SELECT jsonb_array_length(warm_start) AS neighbours,
+	(SELECT bool_and(d1 <= d2) FROM (
+		SELECT (n ->> 'distance')::float8 AS d1,
+			lead((n ->> 'distance')::float8) OVER (ORDER BY i) AS d2
+		FROM jsonb_array_elements(warm_start) WITH ORDINALITY AS e(n, i)) d
+	 WHERE d2 IS NOT NULL) AS nearest_first
+FROM automl.tasks WHERE id = :l1_task;
+
+-- simple: the best configuration of the nearest task by four simple
+-- meta-features comes first.
+SET automl.warm_start_metric = 'simple';
+SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_simple',
+	seed => 1, max_trials => 3) \gset
+SELECT (SELECT task_id FROM first_start WHERE project = 'ws_simple') AS simple_task \gset
+WITH nearest AS (
+	SELECT (warm_start -> 0 ->> 'task')::bigint AS task_id FROM automl.tasks WHERE id = :simple_task
+), best AS (
+	SELECT q.algorithm, q.hyperparameters FROM trial_quality q JOIN nearest USING (task_id)
+	WHERE q.algorithm <> 'baseline' ORDER BY q.gain DESC, q.trial_number LIMIT 1
+)
+SELECT b.algorithm = f.algorithm AND b.hyperparameters = f.hyperparameters AS nearest_best_first
+FROM best b, first_start f WHERE f.project = 'ws_simple';
+-- The two metrics rank past tasks differently.
+SELECT s.warm_start <> l.warm_start AS different_neighbours
+FROM automl.tasks s, automl.tasks l WHERE s.id = :simple_task AND l.id = :l1_task;
+
+RESET automl.warm_start_metric;
+SELECT automl_drop_project(name) FROM (VALUES ('ws_portfolio'), ('ws_l1'), ('ws_simple')) v(name);
+RESET client_min_messages;
