@@ -24,57 +24,34 @@ tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 
+. test/kb/common.sh
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
 	for dir in "$data_dir"/*/; do
 		name=$(basename "$dir")
-		# summary_stats.csv: a header, then a row whose second field is the row count
-		rows=$(sed -n '2s/^[^,]*,\([0-9]*\),.*/\1/p' "$dir/summary_stats.csv" 2>/dev/null)
+		rows=$(kb_row_count "$name")
 		[ -n "$rows" ] && [ "$rows" -le "$max_rows" ] && names+=("$name")
 	done
 fi
 
-"${PSQL[@]}" <<'SQL'
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS automl;
-DROP SCHEMA IF EXISTS kb CASCADE;
-CREATE SCHEMA kb;
-CREATE FUNCTION kb.to_float8(value text) RETURNS float8 LANGUAGE sql IMMUTABLE AS
-$$ SELECT CASE WHEN value ~ '^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$' THEN value::float8 END $$;
-DELETE FROM automl.projects WHERE name LIKE 'kb\_%';
-SQL
+kb_setup_schema
+"${PSQL[@]}" -c "DELETE FROM automl.projects WHERE name LIKE 'kb\\_%'"
 
 built=0
 for name in "${names[@]}"; do
-	file=$data_dir/$name/$name.tsv.gz
-	task=$(sed -n 's/^task: *//p' "$data_dir/$name/metadata.yaml" | head -n 1 | tr -d '"')
+	task=$(kb_task_kind "$name")
 	[ "$task" = classification ] || [ "$task" = regression ] || { echo "skip $name: task '$task'"; continue; }
-	header=$(set +o pipefail; gzip -dc "$file" | head -n 1)
-	IFS=$'\t' read -r -a columns <<<"$header"
-	raw="" select=""
-	for ((i = 0; i < ${#columns[@]}; i++)); do
-		raw+="${raw:+, }c$i text"
-		if [ "${columns[$i]}" = target ]; then
-			[ "$task" = regression ] && select+=", kb.to_float8(c$i) AS target" || select+=", c$i AS target"
-		else
-			select+=", kb.to_float8(c$i) AS f$i"
-		fi
-	done
 	portfolio=$(python3 -c "import json,sys; print(json.dumps(json.load(open('test/kb/portfolio.json'))['$task']))")
 	count=$(python3 -c "import json; print(len(json.load(open('test/kb/portfolio.json'))['$task']))")
-	if ! gzip -dc "$file" | "${PSQL[@]}" -v name="$name" -v portfolio="$portfolio" \
-		-v trials=$((count + 1)) -v task="$task" >/dev/null 2>"$tmp.err" -f <(cat <<SQL
+	if ! kb_load_table "$name" "$task" >/dev/null 2>"$tmp.err" ||
+		! "${PSQL[@]}" -v name="$name" -v portfolio="$portfolio" \
+			-v trials=$((count + 1)) -v task="$task" >/dev/null 2>>"$tmp.err" <<'SQL'
 SET client_min_messages = warning;
-DROP TABLE IF EXISTS kb.raw;
-CREATE TABLE kb.raw ($raw);
-\\copy kb.raw FROM pstdin WITH (FORMAT csv, DELIMITER E'\\t', HEADER true)
-CREATE TABLE kb.:"name" AS SELECT ${select#, } FROM kb.raw;
-DROP TABLE kb.raw;
 SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'kb_' || :'name',
 	task => :'task', start_configurations => :'portfolio'::jsonb, max_trials => :trials,
 	warm_start => false, seed => 1, time_budget => 300);
 SQL
-); then
+	then
 		echo "failed $name: $(grep -m1 ERROR "$tmp.err")"
 		continue
 	fi

@@ -1,0 +1,52 @@
+# Shared by build.sh and evaluate.sh: reading PMLB-format data sets into
+# schema kb.  Source it after setting data_dir and the PSQL array.
+
+# Create schema kb (dropping an earlier one) with the text-to-number cast.
+kb_setup_schema() {
+	"${PSQL[@]}" <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS automl;
+DROP SCHEMA IF EXISTS kb CASCADE;
+CREATE SCHEMA kb;
+CREATE FUNCTION kb.to_float8(value text) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE WHEN value ~ '^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$' THEN value::float8 END $$;
+SQL
+}
+
+# Print the task kind of data set $1 from its metadata.yaml.
+kb_task_kind() {
+	sed -n 's/^task: *//p' "$data_dir/$1/metadata.yaml" | head -n 1 | tr -d '"'
+}
+
+# Print the row count of data set $1 from its summary_stats.csv (a header,
+# then a row whose second field is the row count).
+kb_row_count() {
+	sed -n '2s/^[^,]*,\([0-9]*\),.*/\1/p' "$data_dir/$1/summary_stats.csv" 2>/dev/null
+}
+
+# Load data set $1 of task kind $2 into table kb."$1": features as float8
+# columns f0, f1, ..., the label as column target (float8 for regression).
+kb_load_table() {
+	local name=$1 task=$2 file=$data_dir/$1/$1.tsv.gz header raw="" select="" i
+	local -a columns
+	header=$(set +o pipefail; gzip -dc "$file" | head -n 1)
+	IFS=$'\t' read -r -a columns <<<"$header"
+	for ((i = 0; i < ${#columns[@]}; i++)); do
+		raw+="${raw:+, }c$i text"
+		if [ "${columns[$i]}" = target ]; then
+			[ "$task" = regression ] && select+=", kb.to_float8(c$i) AS target" || select+=", c$i AS target"
+		else
+			select+=", kb.to_float8(c$i) AS f$i"
+		fi
+	done
+	gzip -dc "$file" | "${PSQL[@]}" -v name="$name" -f <(cat <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS kb.raw;
+DROP TABLE IF EXISTS kb.:"name";
+CREATE TABLE kb.raw ($raw);
+\\copy kb.raw FROM pstdin WITH (FORMAT csv, DELIMITER E'\\t', HEADER true)
+CREATE TABLE kb.:"name" AS SELECT ${select#, } FROM kb.raw;
+DROP TABLE kb.raw;
+SQL
+)
+}
