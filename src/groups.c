@@ -13,6 +13,10 @@
  * Everything happens in the caller's transaction, so an error or a cancel
  * leaves the catalog as it was.  The run stores a task without
  * meta-features and no trials, so warm starts and the task encoder skip it.
+ *
+ * NOTE: there is no time budget and no class weighting: a long fit stops
+ * only when cancelled (statement_timeout, for instance), and imbalanced
+ * classes train unweighted even when the metric is balanced accuracy.
  */
 #include "postgres.h"
 

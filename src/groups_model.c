@@ -40,10 +40,10 @@
  *
  *		Each group's model is then k steps on its own rows from theta, and
  *		theta itself serves unseen and NULL groups.  The paper's inner
- *		loop is plain SGD or Adam on the task loss; the proximal term is
- *		added here, as in iMAML (Rajeswaran et al., "Meta-Learning with
- *		Implicit Gradients", NeurIPS 2019), because with fewer rows than
- *		weights plain descent spreads a group's offset over the weights
+ *		loop is plain SGD or Adam on the task loss.  The proximal term is
+ *		an addition, as in iMAML (Rajeswaran et al., "Meta-Learning with
+ *		Implicit Gradients", NeurIPS 2019).  Without it, a group with
+ *		fewer rows than weights spreads its offset over the weights
  *		instead of its bias.
  *
  * Rows whose group is NULL belong to no group: they train the pooled
