@@ -5,7 +5,7 @@ MODULE_big = automl
 DATA = sql/automl--0.1.sql $(wildcard sql/automl_prior.tsv)
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 
-REGRESS = setup train_titanic train_iris predict catalog errors limits quality fixed types decisions options tables privileges knn naive_bayes mlp metric_knn linear_coefficients forest gbdt search encoder moments algorithms prior warm_start recreate
+REGRESS = setup train_titanic train_iris predict catalog errors limits quality fixed types decisions options tables privileges knn naive_bayes mlp metric_knn linear_coefficients forest gbdt search encoder moments algorithms prior warm_start recreate groups
 REGRESS_OPTS = --load-extension=automl
 
 PG_CONFIG ?= pg_config

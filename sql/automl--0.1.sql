@@ -266,6 +266,51 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 GRANT SELECT ON automl.deployed_models, automl.leaderboard TO PUBLIC;
 
+-- Train one linear model per value of group_by: adapted in inner_steps
+-- gradient steps from an initialisation learned across the groups by
+-- Reptile, fitted independently per group, or pooled over all rows.  A
+-- seeded split holds out the share holdout of each group with at least 4
+-- rows, for the returned held-out scores; the stored model is refit on
+-- every row and deployed like automl_train's.
+CREATE FUNCTION automl_train_groups(
+	relation text,
+	target text,
+	group_by text,
+	project text DEFAULT NULL,
+	strategy text DEFAULT 'reptile',
+	task text DEFAULT 'auto',
+	metric text DEFAULT NULL,
+	seed integer DEFAULT 42,
+	inner_steps integer DEFAULT 30,
+	meta_iterations integer DEFAULT 1000,
+	meta_step_size float8 DEFAULT 1.0,
+	learning_rate float8 DEFAULT 1.0,
+	steps integer DEFAULT 300,
+	l2 float8 DEFAULT 0.01,
+	proximal float8 DEFAULT 1.0,
+	holdout float8 DEFAULT 0.25,
+	exclude text[] DEFAULT NULL,
+	OUT project_name text,
+	OUT task_type text,
+	OUT strategy_name text,
+	OUT metric_name text,
+	OUT score float8,
+	OUT group_score float8,
+	OUT baseline_score float8,
+	OUT groups integer,
+	OUT small_groups integer,
+	OUT train_rows integer,
+	OUT test_rows integer,
+	OUT seconds float8,
+	OUT model_id bigint,
+	OUT deployed boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'automl_train_groups'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION automl_train_groups IS
+	'train and deploy one linear model per group of rows, from a Reptile initialisation, independently or pooled';
+
 -- The predicted value of a regression project as a number.
 CREATE FUNCTION automl_predict_value(project text, row_value record)
 RETURNS float8

@@ -68,15 +68,17 @@ FamilyParamActive(const ModelFamily *family, const double *config, int p, TaskKi
 	const char *condition = family->params[p].active_if;
 	const char *equals;
 	int			name_length;
+	bool		negated;
 
 	if (condition == NULL)
 		return true;
 	equals = strchr(condition, '=');
-	if (equals == NULL)
+	if (equals == NULL || equals == condition)
 		elog(ERROR, "invalid condition \"%s\" of %s", condition, family->name);
-	name_length = equals - condition;
+	negated = equals[-1] == '!';
+	name_length = equals - condition - (negated ? 1 : 0);
 	if (strncmp(condition, "task", name_length) == 0 && name_length == 4)
-		return strcmp(equals + 1, TaskKindName(task)) == 0;
+		return (strcmp(equals + 1, TaskKindName(task)) == 0) != negated;
 	for (int i = 0; i < family->n_params; i++)
 	{
 		const ParamSpec *spec = &family->params[i];
@@ -87,7 +89,7 @@ FamilyParamActive(const ModelFamily *family, const double *config, int p, TaskKi
 		if (spec->kind != PARAM_CHOICE)
 			elog(ERROR, "condition \"%s\" of %s names a parameter that is not a choice",
 				 condition, family->name);
-		return strcmp(spec->choices[(int) config[i]], equals + 1) == 0;
+		return (strcmp(spec->choices[(int) config[i]], equals + 1) == 0) != negated;
 	}
 	elog(ERROR, "condition \"%s\" of %s names no parameter", condition, family->name);
 	return true;				/* keep compiler quiet */

@@ -44,7 +44,8 @@ typedef struct ParamSpec
 
 	/*
 	 * Condition under which the parameter matters, or NULL for always:
-	 * "other=choice" (another PARAM_CHOICE parameter has that choice) or
+	 * "other=choice" (another PARAM_CHOICE parameter has that choice),
+	 * "other!=choice" (it has another choice) or
 	 * "task=classification" / "task=regression".  An inactive parameter
 	 * keeps its default and the search does not tune it.
 	 */

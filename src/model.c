@@ -8,6 +8,7 @@
 #include "port/pg_crc32c.h"
 
 #include "ensemble.h"
+#include "groups.h"
 #include "model.h"
 
 /* Offset of the int64 total length, patched once the body is written. */
@@ -131,6 +132,17 @@ CheckConfig(const ModelFamily *family, const double *config)
 	}
 }
 
+/* A stored model's family: a registered one, or one built outside the search. */
+static const ModelFamily *
+StoredFamily(const char *name)
+{
+	if (strcmp(name, ensemble_family.name) == 0)
+		return &ensemble_family;
+	if (strcmp(name, grouped_linear_family.name) == 0)
+		return &grouped_linear_family;
+	return FamilyByName(name);
+}
+
 AutomlModel *
 ModelDeserialize(const bytea *binary)
 {
@@ -144,8 +156,7 @@ ModelDeserialize(const bytea *binary)
 
 	model->plan = PrepDeserialize(&reader);
 	family_name = SerialGetString(&reader);
-	model->family = strcmp(family_name, ensemble_family.name) == 0
-		? &ensemble_family : FamilyByName(family_name);
+	model->family = StoredFamily(family_name);
 	if (model->family == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -154,6 +165,8 @@ ModelDeserialize(const bytea *binary)
 	SerialGetFloat64Array(&reader, model->config, model->family->n_params);
 	CheckConfig(model->family, model->config);
 	model->state = model->family->deserialize(&reader);
+	if (model->family == &grouped_linear_family)
+		GroupedCheckPlan(model->state, model->plan);
 	if (reader.offset != reader.length)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

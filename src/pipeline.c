@@ -39,7 +39,7 @@
  * MAX_INTEGER_CLASSES distinct values are classes; other numbers are
  * regression.  The task argument overrides the rule.
  */
-static TaskKind
+TaskKind
 InferTask(const TrainRequest *request, const LoadedTable *table)
 {
 	bool		numeric = table->target_values != NULL;
@@ -64,7 +64,7 @@ InferTask(const TrainRequest *request, const LoadedTable *table)
 }
 
 /* Reject tables and targets no model can be trained on. */
-static void
+void
 ValidateTarget(const TrainRequest *request, const LoadedTable *table, TaskKind task)
 {
 	if (table->n_rows == 0)
@@ -133,7 +133,7 @@ ChooseFamilies(const TrainRequest *request, TaskKind task,
 	return n;
 }
 
-static void
+void
 ReportLoad(const LoadedTable *table)
 {
 	int64		rows = table->rows_read + table->rows_null_target;
@@ -196,7 +196,7 @@ ReportFamilies(const SearchResult *result, const SearchOptions *options)
  * design features each column writes), or permutation importance for
  * families without one.  NULL for the baseline, which uses no column.
  */
-static char *
+char *
 ImportanceToJson(const AutomlModel *model, const TrainData *data, MetricId metric,
 				 uint64 seed)
 {
@@ -269,10 +269,11 @@ StoreTrials(int64 task_id, const SearchResult *result, const TrainData *data,
  * Deploy the new model when it is at least as good as the deployed one.
  * When the search re-evaluated the deployed configuration (trial index
  * "champion"), the two scores come from the same folds of the same rows.
- * Otherwise the stored score of the deployed model is compared, and only
- * when both models were scored by the same metric.  Returns whether it deployed.
+ * Otherwise, and for callers without a search (result NULL, champion -1),
+ * the stored score of the deployed model is compared, and only when both
+ * models were scored by the same metric.  Returns whether it deployed.
  */
-static bool
+bool
 DeployIfBetter(int64 project_id, int64 model_id, MetricId metric,
 			   const SearchResult *result, double score, int champion)
 {

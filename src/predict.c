@@ -8,6 +8,9 @@
  * the model when a deploy or rollback changed it.  The other rows of the
  * statement use the cache.  Row columns are matched to the model's columns
  * by name, so column order does not matter and extra columns are ignored.
+ * A grouped model (groups.h) also reads its group column from the row and
+ * predicts with that group's parameters, or with its fallback for a NULL
+ * or unseen group.
  */
 #include "postgres.h"
 
@@ -27,6 +30,7 @@
 #include "utils/typcache.h"
 
 #include "catalog.h"
+#include "groups.h"
 #include "model.h"
 
 PG_FUNCTION_INFO_V1(automl_predict);
@@ -44,6 +48,7 @@ typedef struct CachedModel
 	Oid			row_type;		/* row type the mapping was built for */
 	int32		row_typmod;
 	int		   *attnums;		/* per plan column: attribute number, 0 if dropped */
+	int			group_attnum;	/* a grouped model's group column, else 0 */
 	struct CachedModel *next;
 } CachedModel;
 
@@ -148,7 +153,37 @@ KindGroup(ColumnKind kind)
 	return -1;
 }
 
-/* Map the model's columns to attributes of the row type, by name. */
+/*
+ * The attribute number of plan column pc in the row type, or an error when
+ * the row lacks it or has it with a type of another kind.
+ */
+static int
+MapColumn(const CachedModel *entry, TupleDesc tupdesc, const PrepColumn *pc)
+{
+	int			attnum = 0;
+	ColumnKind	kind;
+
+	for (int a = 0; a < tupdesc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, a);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), pc->name) == 0)
+			attnum = a + 1;
+	}
+	if (attnum == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" is missing from the row", pc->name),
+				 errdetail("Project \"%s\" was trained with this column.", entry->project),
+				 errhint("Pass a row that has the column, for example SELECT ..., NULL::%s AS \"%s\".",
+						 format_type_be(pc->typid), pc->name)));
+	if (!LoadColumnKind(TupleDescAttr(tupdesc, attnum - 1)->atttypid, &kind) ||
+		KindGroup(kind) != KindGroup(pc->kind))
+		RejectColumnType(entry->project, pc, TupleDescAttr(tupdesc, attnum - 1)->atttypid);
+	return attnum;
+}
+
+/* Map the model's columns, and a grouped model's group column, by name. */
 static void
 BuildMapping(CachedModel *entry, TupleDesc tupdesc)
 {
@@ -157,34 +192,53 @@ BuildMapping(CachedModel *entry, TupleDesc tupdesc)
 												 sizeof(int) * Max(plan->n_columns, 1));
 
 	for (int i = 0; i < plan->n_columns; i++)
+		if (!plan->columns[i].dropped)
+			attnums[i] = MapColumn(entry, tupdesc, &plan->columns[i]);
+	entry->group_attnum = 0;
+	if (entry->model->family == &grouped_linear_family)
 	{
-		const PrepColumn *pc = &plan->columns[i];
-		ColumnKind	kind;
+		int			column = GroupedPlanColumn(entry->model->state, plan);
 
-		if (pc->dropped)
-			continue;
-		for (int a = 0; a < tupdesc->natts; a++)
-		{
-			Form_pg_attribute att = TupleDescAttr(tupdesc, a);
-
-			if (!att->attisdropped && strcmp(NameStr(att->attname), pc->name) == 0)
-				attnums[i] = a + 1;
-		}
-		if (attnums[i] == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" is missing from the row", pc->name),
-					 errdetail("Project \"%s\" was trained with this column.", entry->project),
-					 errhint("Pass a row that has the column, for example SELECT ..., NULL::%s AS \"%s\".",
-							 format_type_be(pc->typid), pc->name)));
-		if (!LoadColumnKind(TupleDescAttr(tupdesc, attnums[i] - 1)->atttypid, &kind) ||
-			KindGroup(kind) != KindGroup(pc->kind))
-			RejectColumnType(entry->project, pc,
-							 TupleDescAttr(tupdesc, attnums[i] - 1)->atttypid);
+		entry->group_attnum = MapColumn(entry, tupdesc, &plan->columns[column]);
 	}
 	entry->attnums = attnums;
 	entry->row_type = tupdesc->tdtypeid;
 	entry->row_typmod = tupdesc->tdtypmod;
+}
+
+/* Read attribute attnum of the row: its number or string, NaN and NULL if missing. */
+static void
+ReadAttribute(HeapTuple tuple, TupleDesc tupdesc, int attnum, const char *name,
+			  double *number, char **string)
+{
+	bool		isnull;
+	Datum		value = heap_getattr(tuple, attnum, tupdesc, &isnull);
+	Oid			typid = TupleDescAttr(tupdesc, attnum - 1)->atttypid;
+	ColumnKind	kind;
+
+	*number = NAN;
+	*string = NULL;
+	if (isnull)
+		return;
+	(void) LoadColumnKind(typid, &kind);
+	LoadConvertDatum(value, typid, kind, name, number, string);
+}
+
+/*
+ * The group of a grouped model's row, or -1 for a NULL or unseen value
+ * (served by the fallback).
+ */
+static int
+RowGroup(const CachedModel *entry, HeapTuple tuple, TupleDesc tupdesc)
+{
+	const GroupedModel *grouped = entry->model->state;
+	const PrepColumn *pc = &entry->model->plan->columns[GroupedPlanColumn(grouped,
+																		   entry->model->plan)];
+	double		number;
+	char	   *string;
+
+	ReadAttribute(tuple, tupdesc, entry->group_attnum, pc->name, &number, &string);
+	return GroupedFindGroup(grouped, GroupKey(pc->kind, number, string));
 }
 
 /* Run the model on one row; returns the prediction (width values). */
@@ -202,6 +256,7 @@ PredictRow(FunctionCallInfo fcinfo, CachedModel **entry_out)
 	char	  **strings = palloc0(sizeof(char *) * Max(plan->n_columns, 1));
 	double	   *x = palloc0(sizeof(double) * Max(plan->n_features, 1));
 	double	   *out = palloc(sizeof(double) * ModelOutputWidth(entry->model));
+	int			group = -1;
 
 	if (entry->attnums == NULL || entry->row_type != tupdesc->tdtypeid ||
 		entry->row_typmod != tupdesc->tdtypmod)
@@ -213,27 +268,20 @@ PredictRow(FunctionCallInfo fcinfo, CachedModel **entry_out)
 	tuple.t_tableOid = InvalidOid;
 	for (int i = 0; i < plan->n_columns; i++)
 	{
-		bool		isnull;
-		Datum		value;
-
 		numbers[i] = NAN;
-		if (entry->attnums[i] == 0)
-			continue;
-		value = heap_getattr(&tuple, entry->attnums[i], tupdesc, &isnull);
-		if (!isnull)
-		{
-			Oid			typid = TupleDescAttr(tupdesc, entry->attnums[i] - 1)->atttypid;
-			ColumnKind	kind;
-
-			(void) LoadColumnKind(typid, &kind);
-			LoadConvertDatum(value, typid, kind, plan->columns[i].name,
-							 &numbers[i], &strings[i]);
-		}
+		if (entry->attnums[i] != 0)
+			ReadAttribute(&tuple, tupdesc, entry->attnums[i], plan->columns[i].name,
+						  &numbers[i], &strings[i]);
 	}
+	if (entry->group_attnum != 0)
+		group = RowGroup(entry, &tuple, tupdesc);
 	ReleaseTupleDesc(tupdesc);
 
 	PrepTransformRow(plan, numbers, strings, x);
-	entry->model->family->predict(entry->model->state, x, 1, plan->n_features, out);
+	if (entry->model->family == &grouped_linear_family)
+		GroupedPredictOne(entry->model->state, group, x, out);
+	else
+		entry->model->family->predict(entry->model->state, x, 1, plan->n_features, out);
 	*entry_out = entry;
 	return out;
 }

@@ -9,7 +9,9 @@
 #include "access/tupdesc.h"
 #include "nodes/pg_list.h"
 
+#include "evaluate.h"
 #include "family.h"
+#include "load.h"
 #include "model.h"
 #include "search.h"
 
@@ -69,6 +71,33 @@ extern void RefitChoice(Choice *choice, PrepPlan *plan, const TrainData *data,
 
 /* Run the pipeline with SPI connected; fills outcome. */
 extern void TrainRun(const TrainRequest *request, TrainOutcome *outcome);
+
+/* Pipeline steps that automl_train_groups shares (pipeline.c). */
+
+/* The task: the task argument, or inferred from the target's type and values. */
+extern TaskKind InferTask(const TrainRequest *request, const LoadedTable *table);
+
+/* Reject an empty table, a single class or a non-finite regression target. */
+extern void ValidateTarget(const TrainRequest *request, const LoadedTable *table,
+						   TaskKind task);
+
+/* NOTICE the rows read, skipped and sampled. */
+extern void ReportLoad(const LoadedTable *table);
+
+/*
+ * Importance per input column as JSON: the family's own, or permutation
+ * importance on data; NULL for the baseline.
+ */
+extern char *ImportanceToJson(const AutomlModel *model, const TrainData *data,
+							  MetricId metric, uint64 seed);
+
+/*
+ * Deploy model_id when it is the project's first or scores at least as well
+ * as the deployed model.  result and champion come from a search; pass NULL
+ * and -1 without one.  Returns whether it deployed.
+ */
+extern bool DeployIfBetter(int64 project_id, int64 model_id, MetricId metric,
+						   const SearchResult *result, double score, int champion);
 
 extern HeapTuple TrainOutcomeTuple(const TrainOutcome *outcome, TupleDesc tupdesc);
 
