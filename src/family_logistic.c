@@ -465,29 +465,6 @@ LogisticScores(const double *coef, const double *intercept, int n_cols,
 }
 
 /*
- * Replace the scores z of one row by their softmax probabilities and return
- * log(sum_k exp(z_k)).  The row maximum is subtracted first so exp cannot
- * overflow.
- */
-static double
-SoftmaxInPlace(double *z, int n_classes)
-{
-	double		max_score = z[0];
-	double		sum = 0.0;
-
-	for (int k = 1; k < n_classes; k++)
-		max_score = Max(max_score, z[k]);
-	for (int k = 0; k < n_classes; k++)
-	{
-		z[k] = exp(z[k] - max_score);
-		sum += z[k];
-	}
-	for (int k = 0; k < n_classes; k++)
-		z[k] /= sum;
-	return max_score + log(sum);
-}
-
-/*
  * The logistic objective for LbfgsMinimize.  theta contains W (n_cols x
  * n_classes, column-major) followed by the n_classes intercepts.  Returns
  *		f = sum_i v_i (logsumexp_k(s_ik) - s_i,y_i) + (lambda / 2) ||W||^2
@@ -518,7 +495,7 @@ LogisticObjective(void *arg, const double *theta, double *gradient)
 		int			label = problem->labels[i];
 		double		true_score = z[label];
 
-		loss += v * (SoftmaxInPlace(z, n_classes) - true_score);
+		loss += v * (LinalgSoftmax(z, n_classes) - true_score);
 		z[label] -= 1.0;
 		for (int k = 0; k < n_classes; k++)
 		{
@@ -726,7 +703,7 @@ LogisticPredict(const void *opaque, const double *x, int n_rows, int n_cols,
 	LogisticScores(model->coef, model->intercept, n_cols, model->n_classes,
 				   x, n_rows, out);
 	for (int i = 0; i < n_rows; i++)
-		SoftmaxInPlace(out + (Size) i * model->n_classes, model->n_classes);
+		LinalgSoftmax(out + (Size) i * model->n_classes, model->n_classes);
 }
 
 static void

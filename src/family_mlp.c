@@ -260,28 +260,6 @@ MlpForward(const MlpShape *shape, const double *theta, MlpWork *work, int count)
 }
 
 /*
- * Replace the logits z of one row by softmax probabilities and return
- * log(sum_k exp(z_k)), subtracting the maximum first so exp cannot overflow.
- */
-static double
-MlpSoftmax(double *z, int n_classes)
-{
-	double		max_logit = z[0];
-	double		sum = 0.0;
-
-	for (int k = 1; k < n_classes; k++)
-		max_logit = Max(max_logit, z[k]);
-	for (int k = 0; k < n_classes; k++)
-	{
-		z[k] = exp(z[k] - max_logit);
-		sum += z[k];
-	}
-	for (int k = 0; k < n_classes; k++)
-		z[k] /= sum;
-	return max_logit + log(sum);
-}
-
-/*
  * Return the weighted loss sum_i w_i loss_i of the count rows in the output
  * buffer, whose targets are trainer->target[rows[first + i]].  When delta is
  * not NULL, also write there the gradient of the minibatch mean loss
@@ -309,7 +287,7 @@ MlpOutputLoss(const MlpTrainer *trainer, const int *rows, int first, int count,
 			int			label = (int) trainer->target[row];
 			double		true_logit = z[label];
 
-			loss += w * (MlpSoftmax(z, n_out) - true_logit);
+			loss += w * (LinalgSoftmax(z, n_out) - true_logit);
 			if (d)
 			{
 				for (int k = 0; k < n_out; k++)
@@ -753,7 +731,7 @@ MlpPredict(const void *opaque, const double *x, int n_rows, int n_cols,
 
 			memcpy(dest, output + (Size) i * n_out, sizeof(double) * n_out);
 			if (model->task == TASK_CLASSIFICATION)
-				MlpSoftmax(dest, n_out);
+				LinalgSoftmax(dest, n_out);
 			else
 				dest[0] = model->target_mean + model->target_scale * dest[0];
 		}

@@ -58,6 +58,7 @@
 #include "utils/json.h"
 
 #include "groups.h"
+#include "linalg.h"
 
 /* Power iteration for lambda_max: at most this many products, this tolerance. */
 #define POWER_ITERATIONS 100
@@ -131,23 +132,6 @@ LinearScores(const double *params, const double *x, int n_cols, int n_outputs,
 	}
 }
 
-static void
-SoftmaxInPlace(double *z, int n)
-{
-	double		top = z[0];
-	double		sum = 0.0;
-
-	for (int k = 1; k < n; k++)
-		top = Max(top, z[k]);
-	for (int k = 0; k < n; k++)
-	{
-		z[k] = exp(z[k] - top);
-		sum += z[k];
-	}
-	for (int k = 0; k < n; k++)
-		z[k] /= sum;
-}
-
 /* Add scale times the loss gradient of one row to grad. */
 static void
 AddRowGradient(const FitProblem *p, int row, double scale, const double *params,
@@ -164,7 +148,7 @@ AddRowGradient(const FitProblem *p, int row, double scale, const double *params,
 		e[0] -= p->y[row];
 	else
 	{
-		SoftmaxInPlace(e, n_outputs);
+		LinalgSoftmax(e, n_outputs);
 		e[(int) p->y[row]] -= 1.0;
 	}
 	for (int j = 0; j < p->n_cols; j++)
@@ -479,7 +463,7 @@ GroupedPredictOne(const GroupedModel *model, int group, const double *x, double 
 		params = model->group_params + (Size) group * GroupedParamCount(model);
 	LinearScores(params, x, model->n_inputs, model->n_outputs, out);
 	if (model->task == TASK_CLASSIFICATION)
-		SoftmaxInPlace(out, model->n_outputs);
+		LinalgSoftmax(out, model->n_outputs);
 	else
 		out[0] = model->target_mean + model->target_scale * out[0];
 }

@@ -1,8 +1,11 @@
 /*
  * linalg.c
- *		Thin wrappers over CBLAS (OpenBLAS) and LAPACKE, column-major.
+ *		Thin wrappers over CBLAS (OpenBLAS) and LAPACKE, column-major, and
+ *		a numerically safe softmax.
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -79,4 +82,22 @@ LinalgSymmetricEigen(int n, double *a, double *eigenvalues)
 	pfree(work);
 	pfree(iwork);
 	return info == 0;
+}
+
+double
+LinalgSoftmax(double *z, int n)
+{
+	double		max_score = z[0];
+	double		sum = 0.0;
+
+	for (int k = 1; k < n; k++)
+		max_score = Max(max_score, z[k]);
+	for (int k = 0; k < n; k++)
+	{
+		z[k] = exp(z[k] - max_score);
+		sum += z[k];
+	}
+	for (int k = 0; k < n; k++)
+		z[k] /= sum;
+	return max_score + log(sum);
 }

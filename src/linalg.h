@@ -41,4 +41,11 @@ extern bool LinalgSolveSpd(int n, int nrhs, double *a, double *b);
  */
 extern bool LinalgSymmetricEigen(int n, double *a, double *eigenvalues);
 
+/*
+ * Replace the scores z of one row (n of them) by their softmax probabilities
+ * and return log(sum_k exp(z_k)).  The row maximum is subtracted first so
+ * exp cannot overflow.
+ */
+extern double LinalgSoftmax(double *z, int n);
+
 #endif							/* AUTOML_LINALG_H */
