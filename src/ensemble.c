@@ -7,8 +7,8 @@
  * ENSEMBLE_ROUNDS rounds, add (with replacement) the pooled trial whose
  * out-of-fold predictions most improve the metric of the averaged
  * predictions on the even rows.  The ensemble of the best round is kept
- * when it has two or more distinct members and, on the odd rows, scores
- * better than the best single trial.  All
+ * when it has two or more distinct members and, on the odd rows, scores at
+ * least as well as the single trial that scores best on the even rows.  All
  * pooled trials were evaluated on the same folds of the same rows, so their
  * out-of-fold predictions line up row by row.
  *
@@ -104,10 +104,37 @@ KeepEnsemble(SearchResult *result, const int *votes, int total, double score,
 }
 
 /*
- * Weights are chosen on the even out-of-fold rows; the ensemble is kept
- * only when it beats the best single trial on the odd rows, which the
- * selection never saw, so a gain found by overfitting the selection rows
- * does not count.
+ * Return the odd-row score of the pooled trial that scores best on the even
+ * rows: the single trial chosen the way the ensemble is, so both are judged
+ * on rows neither choice saw.
+ */
+static double
+SingleOddScore(const SearchResult *result, MetricId metric, int width, int n_classes)
+{
+	int			chosen = 0;
+	double		chosen_score = NAN;
+
+	for (int i = 0; i < result->n_pool; i++)
+	{
+		const EvalPredictions *p = &result->pool[i].predictions;
+		double		score = ScoreRows(metric, p->y, p->pred, p->n, width, n_classes, 0);
+
+		if (i == 0 || MetricBetter(metric, score, chosen_score))
+		{
+			chosen = i;
+			chosen_score = score;
+		}
+	}
+	return ScoreRows(metric, result->pool[chosen].predictions.y,
+					 result->pool[chosen].predictions.pred,
+					 result->pool[chosen].predictions.n, width, n_classes, 1);
+}
+
+/*
+ * Weights are chosen on the even out-of-fold rows.  The ensemble is kept
+ * unless, on the odd rows, it scores worse than the single trial chosen on
+ * the even rows.  Comparing with the best trial over all rows instead would
+ * favour the single trial, whose choice saw the odd rows.
  */
 void
 EnsembleSelect(SearchResult *result, MetricId metric, int width, int n_classes)
@@ -157,8 +184,7 @@ EnsembleSelect(SearchResult *result, MetricId metric, int width, int n_classes)
 		distinct += best_votes[i] > 0;
 	held_out = ScoreWith(result, best_votes, best_total, -1, metric, width, n_classes, 1, mix);
 	if (distinct >= 2 &&
-		MetricBetter(metric, held_out,
-					 ScoreRows(metric, single->y, single->pred, single->n, width, n_classes, 1)))
+		!MetricBetter(metric, SingleOddScore(result, metric, width, n_classes), held_out))
 		KeepEnsemble(result, best_votes, best_total,
 					 ScoreRows(metric, single->y, mix, single->n, width, n_classes, -1),
 					 mix, width);

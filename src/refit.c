@@ -56,7 +56,7 @@ RefitEnsemble(Choice *choice, const TrainData *data, const SearchResult *result,
 	choice->predictions = &result->ensemble_predictions;
 	choice->trial = -1;
 	ereport(NOTICE,
-			(errmsg("automl: an ensemble of %d trials scores %.4f, better than the best single trial on rows its selection did not use",
+			(errmsg("automl: an ensemble of %d trials scores %.4f, and on rows its selection did not use it is at least as good as the single best trial",
 					n, result->ensemble_score)));
 }
 

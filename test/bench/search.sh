@@ -23,6 +23,7 @@
 #   BENCH_DATASETS       space-separated data sets to run instead of the list
 #   BENCH_SEED           seed of the train/test split (default 1)
 #   BENCH_TIME_BUDGET    time_budget of each automl_train call (default 60)
+#   BENCH_MAX_TRIALS     max_trials of each call (default 100000, so the budget ends it)
 #   BENCH_SKIP_REFERENCE set to 1 to leave out XGBoost and HistGradientBoosting
 #   PYTHON               interpreter for reference.py (default /usr/bin/python3)
 #   OMP_WAIT_POLICY      for the reference methods (default PASSIVE)
@@ -42,8 +43,9 @@ data_dir=${pmlb_arg:-../shared/data/pmlb}
 datasets=${BENCH_DATASETS:-$DATASETS}
 split_seed=${BENCH_SEED:-1}
 time_budget=${BENCH_TIME_BUDGET:-60}
-# Enough trials that the time budget, not the trial count, ends the search.
-max_trials=100000
+# Enough trials that the time budget, not the trial count, ends the search,
+# unless BENCH_MAX_TRIALS sets a count (with a long budget, a repeatable run).
+max_trials=${BENCH_MAX_TRIALS:-100000}
 reference_methods=xgboost,sklearn/hist_gbdt
 python=${PYTHON:-/usr/bin/python3}
 # As in families.sh: idle OpenMP threads sleep rather than spin.
