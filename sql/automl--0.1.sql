@@ -245,7 +245,8 @@ BEGIN
 				   WHERE m.id = model_id AND m.project_id = project_key) THEN
 		RAISE EXCEPTION 'model % does not belong to project "%"', model_id, project
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'See SELECT id FROM automl.models for the project''s models.';
+				  HINT = format('See the project''s models with SELECT id FROM automl.models WHERE project_id = %s.',
+								project_key);
 	END IF;
 	INSERT INTO automl.deployments (project_id, model_id, reason)
 	VALUES (project_key, model_id, coalesce(reason, 'manual'));
@@ -324,6 +325,11 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	IF project IS NULL THEN
+		RAISE EXCEPTION 'project name must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the name of a project, see SELECT name FROM automl.projects.';
+	END IF;
 	DELETE FROM automl.projects p WHERE p.name = project;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'project "%" does not exist', project

@@ -93,6 +93,22 @@ FROM automl.leaderboard WHERE project = 'iris_retrain' ORDER BY trial_number LIM
 SELECT reason LIKE '%deployed configuration of model % on the same folds' AS compared_on_same_folds
 FROM automl.deployed_models WHERE project = 'iris_retrain';
 
+-- A configuration's seed depends on the run seed and the configuration, not
+-- on its place in the search: extra_trees' default is trial 2 in one run
+-- and trial 3 in the other, on the same folds, and scores the same.
+SET client_min_messages = warning;
+SELECT deployed FROM automl_train('iris', 'species', project => 'iris_seed_a',
+	algorithms => ARRAY['extra_trees'], seed => 4, max_trials => 2, warm_start => false);
+SELECT deployed FROM automl_train('iris', 'species', project => 'iris_seed_b',
+	algorithms => ARRAY['tree', 'extra_trees'], seed => 4, max_trials => 3,
+	warm_start => false);
+RESET client_min_messages;
+SELECT project, trial_number, score = first_value(score) OVER (ORDER BY project) AS same_score
+FROM automl.leaderboard
+WHERE project IN ('iris_seed_a', 'iris_seed_b') AND algorithm = 'extra_trees'
+ORDER BY project;
+SELECT automl_drop_project(name) FROM (VALUES ('iris_seed_a'), ('iris_seed_b')) v(name);
+
 -- A retrain scored by another metric keeps the deployed model: scores of
 -- two metrics cannot be compared.
 SET client_min_messages = warning;

@@ -57,6 +57,8 @@ SELECT * FROM automl_train('titanic', 'survived', metric => 'precision');
 SELECT * FROM automl_train('iris', 'species', exclude => ARRAY['species']);
 SELECT * FROM automl_train('iris', 'species',
 						   exclude => ARRAY['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+-- dropping a project without a name
+SELECT automl_drop_project(NULL);
 -- the learned task metric before any encoder is trained, an unknown metric
 SET automl.warm_start_metric = 'learned';
 SELECT * FROM automl_train('iris', 'species', project => 'iris_learned_early');

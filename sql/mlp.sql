@@ -59,7 +59,7 @@ WHERE a.project = 'mlp_iris' AND b.project = 'mlp_iris_again'
 
 -- max_epochs ends training when patience cannot.
 SELECT trials FROM automl_train('iris', 'species', project => 'mlp_iris_short', algorithms => ARRAY['mlp'],
-								hyperparameters => '{"max_epochs": 3}', seed => 7);
+								hyperparameters => '{"max_epochs": 3, "learning_rate": 0.01}', seed => 7);
 SELECT m ->> 'epochs' AS epochs, m ->> 'stopped_by' AS stopped_by,
 	jsonb_array_length(m -> 'train_loss') AS curve_length
 FROM (SELECT automl_model_info(model_id) -> 'model' AS m

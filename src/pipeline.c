@@ -154,7 +154,7 @@ ReportLoad(const LoadedTable *table)
 				 errhint("Raise automl.memory_limit to train on every row.")));
 }
 
-/* NOTICE each searched family's best score and trial count. */
+/* NOTICE each searched family's best score on all rows and its trial count. */
 static void
 ReportFamilies(const SearchResult *result, const SearchOptions *options)
 {
@@ -174,14 +174,15 @@ ReportFamilies(const SearchResult *result, const SearchOptions *options)
 			if (trial->family != family)
 				continue;
 			count++;
-			if (trial->status == TRIAL_OK && MetricBetter(options->metric, trial->score, best))
+			if (trial->status == TRIAL_OK && trial->fidelity >= 1.0 &&
+				MetricBetter(options->metric, trial->score, best))
 				best = trial->score;
 		}
 		if (count == 0)
 			continue;
 		appendStringInfo(&buf, "%s%s ", buf.len ? ", " : "", family->name);
 		if (isnan(best))
-			appendStringInfoString(&buf, "none finished");
+			appendStringInfoString(&buf, "none on all rows");
 		else
 			appendStringInfo(&buf, "%.4f", best);
 		appendStringInfo(&buf, " (%d %s)", count, count == 1 ? "trial" : "trials");

@@ -315,7 +315,7 @@ automl_predict_proba(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("project \"%s\" is a regression, it has no class probabilities",
 						entry->project),
-				 errhint("Use automl_predict for its predicted value.")));
+				 errhint("Use automl_predict_value or automl_predict for its predicted value.")));
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	for (int c = 0; c < plan->n_classes; c++)

@@ -28,6 +28,7 @@
 #include <math.h>
 
 #include "access/xact.h"
+#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "utils/resowner.h"
 
@@ -207,6 +208,21 @@ ReportNewBest(const Trial *trial, int t, MetricId metric, TaskKind task)
 					FamilyConfigToJsonForTask(trial->family, trial->config, task))));
 }
 
+/*
+ * Return the seed of a trial: the run's seed mixed with a hash of the
+ * family and configuration, so a configuration gets the same seed, and on
+ * the same folds the same score, wherever it comes in a search or a retrain.
+ */
+static uint64
+TrialSeed(uint64 run_seed, const Trial *trial)
+{
+	uint64		name_hash = hash_bytes_extended((const unsigned char *) trial->family->name,
+												strlen(trial->family->name), run_seed);
+
+	return hash_bytes_extended((const unsigned char *) trial->config,
+							   sizeof(double) * trial->family->n_params, name_hash);
+}
+
 /* Evaluate the last added trial and update the best and the pool. */
 static void
 EvaluateLast(SearchResult *result, const TrainData *data, const Resampling *resampling,
@@ -218,7 +234,7 @@ EvaluateLast(SearchResult *result, const TrainData *data, const Resampling *resa
 	bool		full = trial->fidelity >= 1.0;
 
 	CHECK_FOR_INTERRUPTS();
-	RunTrial(trial, data, resampling, options, options->seed + t,
+	RunTrial(trial, data, resampling, options, TrialSeed(options->seed, trial),
 			 options->deadline, full ? &predictions : NULL);
 	if (!full || trial->status != TRIAL_OK)
 	{
