@@ -19,7 +19,8 @@ CREATE TABLE automl.projects (
 
 -- One row per training run; prior tasks (no project) come from a shipped
 -- knowledge base.  warm_start lists the past tasks whose configurations
--- started the search.
+-- started the search (for a static portfolio, its configurations), and
+-- warm_start_metric the setting that chose them.
 CREATE TABLE automl.tasks (
 	id bigserial PRIMARY KEY,
 	project_id bigint REFERENCES automl.projects (id) ON DELETE CASCADE,
@@ -31,6 +32,7 @@ CREATE TABLE automl.tasks (
 	meta_features jsonb NOT NULL,
 	embedding float8[],
 	warm_start jsonb,
+	warm_start_metric text,
 	is_prior boolean NOT NULL DEFAULT false,
 	created timestamptz NOT NULL DEFAULT now()
 );

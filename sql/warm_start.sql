@@ -50,7 +50,12 @@ WITH past AS (
 )
 SELECT r.algorithm = f.algorithm AND r.hyperparameters = f.hyperparameters AS portfolio_first
 FROM ranked r, first_start f WHERE f.project = 'ws_portfolio';
-SELECT warm_start FROM automl.tasks WHERE id = :portfolio_task;
+-- The task records the metric and the portfolio's configurations.
+SELECT k.warm_start_metric, jsonb_array_length(k.warm_start) AS configurations,
+	k.warm_start -> 0 -> 'hyperparameters' = f.hyperparameters AS first_listed,
+	(k.warm_start -> 0 ->> 'mean_quality')::float8 BETWEEN 0 AND 1 AS quality_in_range
+FROM automl.tasks k, first_start f
+WHERE k.id = :portfolio_task AND f.project = 'ws_portfolio';
 
 -- l1: candidates are ranked by their quality on the 8 nearest tasks, each
 -- task weighing exp(-distance / mean distance).
@@ -79,7 +84,7 @@ WITH neighbours AS (
 )
 SELECT s.algorithm = f.algorithm AND s.hyperparameters = f.hyperparameters AS weighted_first
 FROM scored s, first_start f WHERE f.project = 'ws_l1';
-SELECT jsonb_array_length(warm_start) AS neighbours,
+SELECT warm_start_metric, jsonb_array_length(warm_start) AS neighbours,
 	(SELECT bool_and(d1 <= d2) FROM (
 		SELECT (n ->> 'distance')::float8 AS d1,
 			lead((n ->> 'distance')::float8) OVER (ORDER BY i) AS d2
@@ -102,7 +107,7 @@ WITH nearest AS (
 SELECT b.algorithm = f.algorithm AND b.hyperparameters = f.hyperparameters AS nearest_best_first
 FROM best b, first_start f WHERE f.project = 'ws_simple';
 -- The two metrics rank past tasks differently.
-SELECT s.warm_start <> l.warm_start AS different_neighbours
+SELECT s.warm_start_metric, s.warm_start <> l.warm_start AS different_neighbours
 FROM automl.tasks s, automl.tasks l WHERE s.id = :simple_task AND l.id = :l1_task;
 
 RESET automl.warm_start_metric;

@@ -187,7 +187,8 @@ CatalogSaveProject(const char *name, const char *relation, const char *target,
 int64
 CatalogInsertTask(int64 project_id, const char *relation, const char *target,
 				  const char *task, int64 n_rows, int n_features,
-				  const char *meta_features_json, const char *warm_start_json)
+				  const char *meta_features_json, const char *warm_start_json,
+				  const char *warm_start_metric)
 {
 	CatalogArgs args = {0};
 
@@ -199,9 +200,10 @@ CatalogInsertTask(int64 project_id, const char *relation, const char *target,
 	AddInt64(&args, n_features);
 	AddJsonb(&args, meta_features_json);
 	AddJsonb(&args, warm_start_json);
+	AddText(&args, warm_start_metric);
 	Execute("INSERT INTO automl.tasks (project_id, relation, target, task, n_rows, "
-			"n_features, meta_features, warm_start) "
-			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+			"n_features, meta_features, warm_start, warm_start_metric) "
+			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
 			&args, false, SPI_OK_INSERT_RETURNING);
 	return FirstInt64();
 }

@@ -44,7 +44,8 @@ extern int64 CatalogInsertTask(int64 project_id, const char *relation,
 							   const char *target, const char *task,
 							   int64 n_rows, int n_features,
 							   const char *meta_features_json,
-							   const char *warm_start_json);
+							   const char *warm_start_json,
+							   const char *warm_start_metric);
 
 extern int64 CatalogInsertTrial(int64 task_id, int trial_number,
 								const char *algorithm, const char *hyperparameters_json,

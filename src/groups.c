@@ -621,7 +621,7 @@ StoreModel(const GroupRequest *request, const GroupedTable *gt, AutomlModel *mod
 	project_id = CatalogSaveProject(train->project, gt->table->relation, train->target,
 									task_name, metric_name);
 	task_id = CatalogInsertTask(project_id, gt->table->relation, train->target, task_name,
-								gt->table->n_rows, gt->plan->n_features, "{}", NULL);
+								gt->table->n_rows, gt->plan->n_features, "{}", NULL, NULL);
 	outcome->model_id =
 		CatalogInsertModel(project_id, task_id, 0, grouped_linear_family.name,
 						   FamilyConfigToJsonForTask(&grouped_linear_family, model->config,

@@ -375,7 +375,7 @@ CheckStartFamilies(const TrainRequest *request, TaskKind task)
  */
 static bool
 StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
-			 SearchOptions *options, char **warm_start_json)
+			 SearchOptions *options, WarmStart **warm_start)
 {
 	double		champion[AUTOML_MAX_PARAMS] = {0};
 	const ModelFamily *champion_family = ChampionConfig(request, options, champion);
@@ -383,7 +383,7 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 	int			n = champion_family ? 1 : 0;
 	double	   *configs;
 
-	*warm_start_json = NULL;
+	*warm_start = NULL;
 	if (!request->fixed && request->warm_start)
 		ws = WarmStartFind(meta_json, task, options->families, options->n_families);
 	if (ws)
@@ -415,12 +415,13 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 		memcpy(configs + (Size) options->n_start * AUTOML_MAX_PARAMS, ws->configs,
 			   sizeof(double) * ws->n * AUTOML_MAX_PARAMS);
 		options->n_start += ws->n;
-		*warm_start_json = ws->neighbours_json;
+		*warm_start = ws;
 		ereport(NOTICE,
 				(errmsg("automl: warm start with %d %s from %s",
 						ws->n, ws->n == 1 ? "configuration" : "configurations",
 						ws->description),
-				 errdetail("Past tasks: %s.", ws->neighbours_json)));
+				 errdetail("%s: %s.", ws->metric == WARM_METRIC_PORTFOLIO
+						   ? "Configurations" : "Past tasks", ws->neighbours_json)));
 	}
 	return champion_family != NULL;
 }
@@ -430,7 +431,7 @@ static void
 FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 		  const TrainData *data, const Resampling *resampling,
 		  const SearchResult *result, const SearchOptions *options, int champion,
-		  const char *meta_json, const char *warm_start_json, TrainOutcome *outcome)
+		  const char *meta_json, const WarmStart *warm_start, TrainOutcome *outcome)
 {
 	MetricId	metric = options->metric;
 	const char *task_name = TaskKindName(plan->task);
@@ -450,7 +451,9 @@ FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 	project_id = CatalogSaveProject(request->project, table->relation,
 									request->target, task_name, metric_name);
 	task_id = CatalogInsertTask(project_id, table->relation, request->target, task_name,
-								table->n_rows, plan->n_features, meta_json, warm_start_json);
+								table->n_rows, plan->n_features, meta_json,
+								warm_start ? warm_start->neighbours_json : NULL,
+								warm_start ? WarmStartMetricName(warm_start->metric) : NULL);
 	trial_id = StoreTrials(task_id, result, data, resampling, metric, choice.trial);
 	outcome->model_id =
 		CatalogInsertModel(project_id, task_id, trial_id, choice.algorithm,
@@ -584,7 +587,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	SearchOptions options = {0};
 	SearchResult *result;
 	char	   *meta_json;
-	char	   *warm_start_json;
+	WarmStart  *warm_start;
 	bool		has_champion;
 
 	pg_prng_seed(&prng, (uint64) request->seed);
@@ -606,7 +609,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	options.seed = (uint64) request->seed;
 	options.fixed_config = request->fixed ? request->fixed_config : NULL;
 	meta_json = MetaFeaturesToJson(table, &data, (uint64) request->seed);
-	has_champion = StartConfigs(request, meta_json, data.task, &options, &warm_start_json);
+	has_champion = StartConfigs(request, meta_json, data.task, &options, &warm_start);
 	result = SearchRun(&data, resampling, &options);
 	ReportFamilies(result, &options);
 
@@ -614,7 +617,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	outcome->task = data.task;
 	outcome->metric = MetricGetInfo(options.metric)->name;
 	FinishRun(request, plan, table, &data, resampling, result, &options,
-			  has_champion ? 1 : -1, meta_json, warm_start_json, outcome);
+			  has_champion ? 1 : -1, meta_json, warm_start, outcome);
 	ReportChoice(outcome);
 	outcome->seconds = AutomlNow() - start;
 }

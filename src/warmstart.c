@@ -336,11 +336,20 @@ PortfolioStart(WarmStart *ws, TaskKind task, const ModelFamily **families, int n
 	int			n_tasks;
 	int			n = CatalogPortfolio(TaskKindName(task), 4 * WARM_START_CONFIGS, &trials, &n_tasks);
 	ScoredConfig *candidates = palloc(sizeof(ScoredConfig) * Max(n, 1));
+	StringInfoData json;
 
 	n = ParseTrials(trials, n, families, n_families, candidates);
 	FillList(ws, candidates, n);
 	ws->n_neighbours = n_tasks;
-	ws->neighbours_json = "[]";
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '[');
+	for (int i = 0; i < ws->n; i++)
+		appendStringInfo(&json, "%s{\"algorithm\": \"%s\", \"hyperparameters\": %s, "
+						 "\"mean_quality\": %.4f}", i ? ", " : "", candidates[i].family->name,
+						 FamilyConfigToJsonForTask(candidates[i].family, candidates[i].config, task),
+						 candidates[i].quality);
+	appendStringInfoChar(&json, ']');
+	ws->neighbours_json = json.data;
 	ws->description = psprintf("a static portfolio over %d past %s", n_tasks,
 							   n_tasks == 1 ? "task" : "tasks");
 }
@@ -360,6 +369,25 @@ ChosenMetric(const TaskEncoder *encoder)
 				 errdetail("automl.warm_start_metric is \"learned\" and automl.meta_models is empty."),
 				 errhint("Run SELECT automl_train_task_encoder(), or set automl.warm_start_metric to auto.")));
 	return metric;
+}
+
+const char *
+WarmStartMetricName(WarmStartMetric metric)
+{
+	switch (metric)
+	{
+		case WARM_METRIC_AUTO:
+			return "auto";
+		case WARM_METRIC_L1:
+			return "l1";
+		case WARM_METRIC_SIMPLE:
+			return "simple";
+		case WARM_METRIC_LEARNED:
+			return "learned";
+		case WARM_METRIC_PORTFOLIO:
+			return "portfolio";
+	}
+	return "unknown";
 }
 
 static const char *
@@ -413,6 +441,7 @@ WarmStartFind(const char *meta_json, TaskKind task, const ModelFamily **families
 
 	ws->families = palloc(sizeof(ModelFamily *) * WARM_START_CONFIGS);
 	ws->configs = palloc0(sizeof(double) * WARM_START_CONFIGS * AUTOML_MAX_PARAMS);
+	ws->metric = metric;
 	if (metric == WARM_METRIC_PORTFOLIO)
 	{
 		PortfolioStart(ws, task, families, n_families);

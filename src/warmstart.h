@@ -22,6 +22,7 @@ typedef struct WarmStart
 	int			n_neighbours;	/* past tasks consulted */
 	char	   *neighbours_json;	/* [{"task", "relation", "distance", ...}] */
 	char	   *description;	/* where the configurations come from, for NOTICEs */
+	WarmStartMetric metric;		/* the metric used, auto resolved */
 } WarmStart;
 
 /*
@@ -31,5 +32,8 @@ typedef struct WarmStart
  */
 extern WarmStart *WarmStartFind(const char *meta_json, TaskKind task,
 								const ModelFamily **families, int n_families);
+
+/* The automl.warm_start_metric value of a metric, such as "l1". */
+extern const char *WarmStartMetricName(WarmStartMetric metric);
 
 #endif							/* AUTOML_WARMSTART_H */

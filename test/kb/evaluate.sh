@@ -164,7 +164,7 @@ SELECT :'name', :'method', n.rank, regexp_replace(n.value ->> 'relation', '^pmlb
 	(n.value ->> 'distance')::float8
 FROM automl.tasks k JOIN automl.projects p ON p.id = k.project_id,
 	jsonb_array_elements(coalesce(k.warm_start, '[]')) WITH ORDINALITY n(value, rank)
-WHERE p.name = 'eval_run';
+WHERE p.name = 'eval_run' AND n.value ? 'relation';
 SQL
 	"${PSQL[@]}" -d "$db" -c "SELECT automl_drop_project('eval_run')" >/dev/null
 	"${PSQL[@]}" -d "$home_db" <<SQL
