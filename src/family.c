@@ -278,6 +278,7 @@ FamilyConfigFromJson(const ModelFamily *family, const char *json, double *config
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown hyperparameter \"%s\" for %s", name, family->name),
+					 errdetail("%s has no hyperparameter \"%s\".", family->name, name),
 					 errhint("%s takes: %s.", family->name,
 							 FamilyConfigToJson(family, config))));
 		config[i] = ParseParamValue(family, &family->params[i], &value, lenient);

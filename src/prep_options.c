@@ -104,6 +104,7 @@ ApplySetting(PrepColumnOptions *options, const LoadedColumn *column, const char 
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown option \"%s\" for column \"%s\"", key, column->name),
+				 errdetail("The options of column \"%s\" include \"%s\".", column->name, key),
 				 errhint("Options are impute, scale, encode, keep and drop.")));
 }
 

@@ -36,6 +36,7 @@ RejectEmpty(const char *value, const char *name, const char *expected)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be empty", name),
+				 errdetail("The %s argument is an empty string.", name),
 				 errhint("Pass %s.", expected)));
 }
 
@@ -73,6 +74,7 @@ RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", name),
+				 errdetail("The %s argument is NULL.", name),
 				 errhint("Pass the %s to train on.", name)));
 }
 
@@ -127,6 +129,7 @@ ParseStartElement(TrainRequest *request, JsonbValue *element, int index)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown algorithm \"%s\" in start_configurations element %d",
 						name, index + 1),
+				 errdetail("No model family is named \"%s\".", name),
 				 errhint("Known algorithms are %s.", FamilyNameList())));
 	if (getKeyJsonValueFromContainer(element->val.binary.data, "hyperparameters", 15,
 									 &hyperparameters))
@@ -192,6 +195,7 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown metric \"%s\"", request->metric),
+				 errdetail("No metric is named \"%s\".", request->metric),
 				 errhint("Metrics are %s, or omit metric for the task's default.",
 						 MetricNameList())));
 	if (!PG_ARGISNULL(7) && request->algorithms == NIL)
@@ -206,6 +210,7 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid task \"%s\"", request->task),
+				 errdetail("The task argument is \"%s\".", request->task),
 				 errhint("Use 'auto', 'classification' or 'regression'.")));
 	if (!(request->time_budget > 0) || isinf(request->time_budget))
 		ereport(ERROR,
@@ -219,6 +224,7 @@ ParseArguments(FunctionCallInfo fcinfo, TrainRequest *request)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown algorithm \"%s\"", (char *) lfirst(lc)),
+					 errdetail("No model family is named \"%s\".", (char *) lfirst(lc)),
 					 errhint("Known algorithms are %s.", FamilyNameList())));
 	}
 	if (request->max_trials < 1)
