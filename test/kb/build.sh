@@ -3,7 +3,9 @@
 # PMLB-format data set, its meta-features and the cross-validated scores of
 # one shared portfolio of configurations (test/kb/portfolio.json), all on
 # the same seeded folds, so that how well one task's best configuration
-# transfers to another can be measured.
+# transfers to another can be measured.  A search of KB_SEARCH_TRIALS
+# trials (default 40) follows the portfolio on the same folds, so each task
+# also offers tuned configurations to warm starts.
 #
 #   PGHOST=... PGPORT=... PGUSER=... bash test/kb/build.sh PMLB_DIR [NAME ...]
 #
@@ -19,6 +21,9 @@ data_dir=$(realpath -- "$1")
 shift
 cd "$(dirname "$0")/../.."
 max_rows=${KB_MAX_ROWS:-5000}
+# Trials of the search that follows the portfolio, so each task also
+# contributes tuned configurations to warm starts.
+search_trials=${KB_SEARCH_TRIALS:-40}
 out=sql/automl_prior.tsv
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
@@ -45,7 +50,7 @@ for name in "${names[@]}"; do
 	count=$(python3 -c "import json; print(len(json.load(open('test/kb/portfolio.json'))['$task']))")
 	if ! kb_load_table "$name" "$task" >/dev/null 2>"$tmp.err" ||
 		! "${PSQL[@]}" -v name="$name" -v portfolio="$portfolio" \
-			-v trials=$((count + 1)) -v task="$task" >/dev/null 2>>"$tmp.err" <<'SQL'
+			-v trials=$((count + 1 + search_trials)) -v task="$task" >/dev/null 2>>"$tmp.err" <<'SQL'
 SET client_min_messages = warning;
 SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'kb_' || :'name',
 	task => :'task', start_configurations => :'portfolio'::jsonb, max_trials => :trials,

@@ -122,7 +122,8 @@ FROM f, r WHERE f.family = t.family AND r.name = t.name;
 CREATE TABLE eval.kb_trials AS
 SELECT k.name, e.ordinality AS trial_number, e.value ->> 'algorithm' AS algorithm,
 	e.value -> 'hyperparameters' AS hyperparameters, e.value ->> 'metric' AS metric,
-	(e.value ->> 'score')::float8 AS score, e.value ->> 'status' AS status
+	(e.value ->> 'score')::float8 AS score, e.value ->> 'status' AS status,
+	e.value -> 'budget' ->> 'source' AS source
 FROM eval.kb_raw k, jsonb_array_elements(k.trials::jsonb) WITH ORDINALITY e;
 CREATE TABLE eval.runs (name text, method text, trial_number integer, algorithm text,
 	hyperparameters jsonb, metric text, score float8, status text, source text,
@@ -233,11 +234,12 @@ CREATE VIEW eval.regret_summary AS
 SELECT method, k, count(*) AS tasks, round(avg(regret)::numeric, 4) AS mean_regret,
 	round((percentile_cont(0.5) WITHIN GROUP (ORDER BY regret))::numeric, 4) AS median_regret
 FROM eval.regret GROUP BY method, k;
--- true transfer: quality on task a of task b's best knowledge-base configuration
+-- true transfer: quality on task a of task b's best portfolio configuration
+-- (the configurations every knowledge-base task evaluated)
 CREATE VIEW eval.kb_quality AS
 WITH g AS (
 	SELECT name, algorithm, hyperparameters, trial_number, eval.gain(metric, score) AS gain
-	FROM eval.kb_trials WHERE status = 'ok'
+	FROM eval.kb_trials WHERE status = 'ok' AND source IN ('baseline', 'start')
 ), r AS (
 	SELECT name, max(gain) AS best, max(gain) FILTER (WHERE algorithm = 'baseline') AS base
 	FROM g GROUP BY name
@@ -378,9 +380,9 @@ SQL
 		echo
 		echo "NDCG@5 scores the five past tasks a method retrieved against the ideal order by true"
 		echo "transfer. A past task's relevance is the quality on the held-out task of the past"
-		echo "task's best knowledge-base configuration, min-max scaled over the past tasks of the"
-		echo "other folds, so 1 for the one that transfers best and 0 for the worst. Per-task"
-		echo "figures: \`$results_csv\`."
+		echo "task's best portfolio configuration (the configurations every knowledge-base task"
+		echo "evaluated), min-max scaled over the past tasks of the other folds, so 1 for the one"
+		echo "that transfers best and 0 for the worst. Per-task figures: \`$results_csv\`."
 	} >"$section"
 	replace_section "$section" "$title" "$docs"
 	rm -f "$section"
