@@ -3,7 +3,7 @@
 # Source it from bash; it sets PGHOST, PGPORT and PGUSER for psql.
 
 PG_BIN=/usr/lib/postgresql/15/bin
-PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 libopenblas-dev liblapacke-dev"
+PACKAGES="build-essential postgresql-15 postgresql-server-dev-15 libopenblas-dev liblapacke-dev postgresql-15-cron"
 
 # Run a command as root, through sudo when not root already.
 as_root() {
@@ -38,6 +38,7 @@ run_as_server_user() {
 }
 
 # Start a cluster in a new temporary folder, listening only on a Unix socket.
+# CLUSTER_OPTIONS adds server options, such as "-c shared_preload_libraries=pg_cron".
 start_cluster() {
 	CLUSTER_DIR=$(mktemp -d /tmp/automl-cluster.XXXXXX)
 	[ "$(id -u)" -eq 0 ] && chown postgres "$CLUSTER_DIR"
@@ -45,7 +46,7 @@ start_cluster() {
 	if [ "$(id -u)" -eq 0 ]; then export PGUSER=postgres; else export PGUSER=$(id -un); fi
 	run_as_server_user "$PG_BIN/initdb -D $CLUSTER_DIR/data -A trust -U $PGUSER >$CLUSTER_DIR/initdb.log 2>&1"
 	run_as_server_user "$PG_BIN/pg_ctl -D $CLUSTER_DIR/data -w -l $CLUSTER_DIR/server.log \
-		-o \"-p $PGPORT -k $CLUSTER_DIR -c listen_addresses=''\" start >/dev/null"
+		-o \"-p $PGPORT -k $CLUSTER_DIR -c listen_addresses='' ${CLUSTER_OPTIONS:-}\" start >/dev/null"
 	trap stop_cluster EXIT
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what is missing, build, start a throwaway cluster and run every
-# suite: the pg_regress tests, a pg_dump round trip and the demo.
+# suite: the pg_regress tests, a pg_dump round trip, a pg_cron job and the
+# demo.
 # Ends with one line "N passed, N failed" and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,17 @@ if bash test/dump_restore.sh; then record ok "dump and restore"; else record fai
 
 stop_cluster
 trap - EXIT
+
+# A pg_cron job retrains the task encoder, on its own cluster.
+cron_log=$(mktemp)
+if PGPORT=55434 bash test/cron.sh >"$cron_log" 2>&1; then
+	tail -n 1 "$cron_log"
+	record ok "pg_cron encoder job"
+else
+	cat "$cron_log"
+	record fail "pg_cron encoder job"
+fi
+rm -f "$cron_log"
 
 # The demo command, on its own cluster: it must train, deploy and predict.
 demo_log=$(mktemp)
