@@ -6,7 +6,8 @@
  * models" (ICML 2004): start from the empty ensemble and, for
  * ENSEMBLE_ROUNDS rounds, add (with replacement) the pooled trial whose
  * out-of-fold predictions most improve the metric of the averaged
- * predictions on the even rows.  The ensemble of the best round is kept
+ * predictions on the even rows.  Once ENSEMBLE_MAX_MEMBERS distinct trials
+ * are in, only they can be added again.  The ensemble of the best round is kept
  * when it has two or more distinct members and, on the odd rows, scores at
  * least as well as the single trial that scores best on the even rows.  All
  * pooled trials were evaluated on the same folds of the same rows, so their
@@ -25,6 +26,8 @@
 #include "search.h"
 
 #define ENSEMBLE_ROUNDS 25
+/* Distinct trials an ensemble may hold, so its refit and its size stay bounded. */
+#define ENSEMBLE_MAX_MEMBERS 6
 
 /*
  * Metric of predictions pred (row-major, width per row) against y over the
@@ -158,12 +161,18 @@ EnsembleSelect(SearchResult *result, MetricId metric, int width, int n_classes)
 	{
 		int			choice = -1;
 		double		choice_score = NAN;
+		int			members = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		for (int i = 0; i < result->n_pool; i++)
+			members += votes[i] > 0;
+		for (int i = 0; i < result->n_pool; i++)
 		{
-			double		score = ScoreWith(result, votes, round, i, metric, width,
-										  n_classes, 0, mix);
+			double		score;
+
+			if (votes[i] == 0 && members >= ENSEMBLE_MAX_MEMBERS)
+				continue;
+			score = ScoreWith(result, votes, round, i, metric, width, n_classes, 0, mix);
 
 			if (choice < 0 || MetricBetter(metric, score, choice_score))
 			{

@@ -30,6 +30,8 @@
 
 /* Share of the time budget the refit may run past the deadline, at least 1 s. */
 #define REFIT_OVERSHOOT 0.1
+/* Factor on a member's refit time that also covers storing its model. */
+#define ENSEMBLE_STORE_MARGIN 1.5
 
 /* Largest to smallest class size from which class weights are balanced. */
 #define IMBALANCE_RATIO 3.0
@@ -426,6 +428,39 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 	return champion_family != NULL;
 }
 
+/* Seconds the refit may run past the budget. */
+static double
+RefitOvershoot(const TrainRequest *request)
+{
+	return Max(REFIT_OVERSHOOT * request->time_budget, 1.0);
+}
+
+/*
+ * Fall back from the selected ensemble to the best single trial when
+ * refitting and storing every member would likely run past the refit's
+ * time limit.  The estimate sums the members' refit times, with a margin
+ * for storing their models.
+ */
+static void
+KeepEnsembleInTime(SearchResult *result, const Resampling *resampling, double limit)
+{
+	double		seconds = 0.0;
+	double		left = limit - AutomlNow();
+
+	if (result->n_members == 0)
+		return;
+	for (int m = 0; m < result->n_members; m++)
+		seconds += ENSEMBLE_STORE_MARGIN *
+			SearchRefitSeconds(result, result->member_trials[m], resampling);
+	if (seconds <= left)
+		return;
+	ereport(NOTICE,
+			(errmsg("automl: refitting the ensemble of %d trials would take about %.1f s, more than the %.1f s left, so the best single trial is used",
+					result->n_members, seconds, Max(left, 0.0)),
+			 errhint("Raise time_budget to allow the ensemble.")));
+	result->n_members = 0;
+}
+
 /* Everything after the search: refit, store, deploy. */
 static void
 FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
@@ -436,7 +471,7 @@ FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 	MetricId	metric = options->metric;
 	const char *task_name = TaskKindName(plan->task);
 	const char *metric_name = MetricGetInfo(metric)->name;
-	double		overshoot = Max(REFIT_OVERSHOOT * request->time_budget, 1.0);
+	double		overshoot = RefitOvershoot(request);
 	Choice		choice;
 	int64		project_id;
 	int64		task_id;
@@ -612,6 +647,7 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	has_champion = StartConfigs(request, meta_json, data.task, &options, &warm_start);
 	result = SearchRun(&data, resampling, &options);
 	ReportFamilies(result, &options);
+	KeepEnsembleInTime(result, resampling, options.deadline + RefitOvershoot(request));
 
 	outcome->project = request->project;
 	outcome->task = data.task;
