@@ -12,7 +12,9 @@
  *		NIPS 2015).
  * simple: the same distance on four simple meta-features (rows, columns,
  *		classes, numeric share), whose nearest task gives the first
- *		configuration, as in FLAML's zero-shot start.
+ *		configuration.  NOTE: this follows the idea of FLAML's zero-shot
+ *		start (1-NN on a few simple meta-features); whether FLAML uses
+ *		exactly these four was not checked.
  * learned: the distance between the tasks' embeddings by the encoder that
  *		automl_train_task_encoder trains (encoder.c).
  * portfolio: no distance.  The configurations of the highest mean quality
