@@ -273,8 +273,8 @@ GRANT SELECT ON automl.deployed_models, automl.leaderboard TO PUBLIC;
 -- gradient steps from an initialisation learned across the groups by
 -- Reptile, fitted independently per group, or pooled over all rows.  A
 -- seeded split holds out the share holdout of each group with at least 4
--- rows, for the returned held-out scores; the stored model is refit on
--- every row and deployed like automl_train's.
+-- rows, for the returned held-out scores.  The stored model is then refit
+-- on every row and deployed like automl_train's.
 CREATE FUNCTION automl_train_groups(
 	relation text,
 	target text,

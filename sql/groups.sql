@@ -60,7 +60,7 @@ SELECT info -> 'model' ->> 'fallback' AS fallback,
 FROM (SELECT automl_model_info(model_id) AS info
 	  FROM automl.deployed_models WHERE project = 'shops_pooled') m;
 
--- Serving: a seen shop gets its own model, close to its rows; an unseen
+-- Serving: a seen shop gets its own model, close to its rows.  An unseen
 -- shop and a NULL shop both get theta, which differs from the shop's model.
 CREATE TEMP TABLE served AS
 SELECT s.shop, s.y,

@@ -210,8 +210,8 @@ ReportNewBest(const Trial *trial, int t, MetricId metric, TaskKind task)
 
 /*
  * Return the seed of a trial: the run's seed mixed with a hash of the
- * family and configuration, so a configuration gets the same seed, and on
- * the same folds the same score, wherever it comes in a search or a retrain.
+ * family and configuration.  A configuration thus gets the same seed, and
+ * on the same folds the same score, wherever it runs in a search or retrain.
  */
 static uint64
 TrialSeed(uint64 run_seed, const Trial *trial)

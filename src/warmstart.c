@@ -118,8 +118,8 @@ MinMaxScale(double *vectors, int n)
 }
 
 /*
- * Mean absolute difference over the features both vectors have, among the
- * first n of the positions in features (all features when it is NULL).
+ * Return the mean absolute difference over the features both vectors have.
+ * Only the n features listed in features count, or all when it is NULL.
  */
 static double
 L1Distance(const double *a, const double *b, const int *features, int n)
@@ -257,7 +257,7 @@ EmbeddingDistances(const TaskEncoder *encoder, const char *meta_json, const Past
 	}
 }
 
-/* L1 distances on min-max-scaled meta-features, all or the simple four. */
+/* Compute L1 distances on min-max-scaled meta-features, all or the simple four. */
 static void
 MetaFeatureDistances(const char *meta_json, const PastTask *past, int n_past,
 					 bool simple, Neighbour *order)
@@ -290,7 +290,7 @@ RankCandidates(const PastTask *past, const Neighbour *order, int k, bool simple,
 			   const ModelFamily **families, int n_families, ScoredConfig *candidates,
 			   int *per_task)
 {
-	ScoredConfig *read = palloc(sizeof(ScoredConfig) * TRIALS_READ * Max(k, 1));
+	ScoredConfig *tried = palloc(sizeof(ScoredConfig) * TRIALS_READ * Max(k, 1));
 	int		   *n_read = palloc0(sizeof(int) * Max(k, 1));
 	double		scale = 0.0;
 	int			n = 0;
@@ -298,7 +298,7 @@ RankCandidates(const PastTask *past, const Neighbour *order, int k, bool simple,
 	for (int j = 0; j < k; j++)
 	{
 		PastTrial  *trials;
-		ScoredConfig *mine = read + (Size) j * TRIALS_READ;
+		ScoredConfig *mine = tried + (Size) j * TRIALS_READ;
 		int			before = n;
 
 		n_read[j] = CatalogBestTrials(past[order[j].index].id, TRIALS_READ, &trials);
@@ -319,9 +319,9 @@ RankCandidates(const PastTask *past, const Neighbour *order, int k, bool simple,
 			candidates[c].weight = 0.0;
 			for (int j = 0; j < k; j++)
 				for (int t = 0; t < n_read[j]; t++)
-					if (SameConfig(&candidates[c], &read[(Size) j * TRIALS_READ + t]))
+					if (SameConfig(&candidates[c], &tried[(Size) j * TRIALS_READ + t]))
 					{
-						candidates[c].weight += read[(Size) j * TRIALS_READ + t].quality *
+						candidates[c].weight += tried[(Size) j * TRIALS_READ + t].quality *
 							(scale > 0.0 ? exp(-order[j].distance / scale) : 1.0);
 						break;
 					}
@@ -330,7 +330,7 @@ RankCandidates(const PastTask *past, const Neighbour *order, int k, bool simple,
 	return n;
 }
 
-/* The static portfolio: the best mean quality over all past tasks. */
+/* Fill the list from the static portfolio: the best mean quality over all past tasks. */
 static void
 PortfolioStart(WarmStart *ws, TaskKind task, const ModelFamily **families, int n_families)
 {
@@ -406,7 +406,7 @@ MetricLabel(WarmStartMetric metric)
 	}
 }
 
-/* Append the neighbours to the JSON list reported in the NOTICE and catalog. */
+/* Return the neighbours as the JSON list the NOTICE and the catalog report. */
 static char *
 NeighboursJson(const PastTask *past, const Neighbour *order, int k, const int *per_task)
 {

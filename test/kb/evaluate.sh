@@ -35,8 +35,8 @@
 # Settings, from the environment:
 #   EVAL_FOLDS        number of folds of families (default 5)
 #   EVAL_PER_FAMILY   tasks evaluated per family (default 1)
-#   EVAL_COLD_TRIALS  max_trials of a cold start (default 50)
-#   EVAL_WARM_TRIALS  max_trials of a warm start (default 25)
+#   EVAL_COLD_TRIALS  trials of a cold start, the baseline not counted (default 50)
+#   EVAL_WARM_TRIALS  trials of a warm start, the baseline not counted (default 25)
 #   EVAL_TASKS        space-separated task names to evaluate instead
 #   EVAL_RETRIEVAL    set to 1 to measure only NDCG@5: the neighbour methods
 #                     run the baseline alone, nothing is written to the docs
@@ -381,8 +381,8 @@ SQL
 		echo "NDCG@5 scores the five past tasks a method retrieved against the ideal order by true"
 		echo "transfer. A past task's relevance is the quality on the held-out task of the past"
 		echo "task's best portfolio configuration (the configurations every knowledge-base task"
-		echo "evaluated), min-max scaled over the past tasks of the other folds, so 1 for the one"
-		echo "that transfers best and 0 for the worst. Per-task figures: \`$results_csv\`."
+		echo "evaluated). It is min-max scaled over the past tasks of the other folds: 1 for the"
+		echo "one that transfers best, 0 for the worst. Per-task figures: \`$results_csv\`."
 	} >"$section"
 	replace_section "$section" "$title" "$docs"
 	rm -f "$section"
