@@ -57,33 +57,62 @@ SELECT k.warm_start_metric, jsonb_array_length(k.warm_start) AS configurations,
 FROM automl.tasks k, first_start f
 WHERE k.id = :portfolio_task AND f.project = 'ws_portfolio';
 
--- l1: candidates are ranked by their quality on the 8 nearest tasks, each
--- task weighing exp(-distance / mean distance).
+-- l1: the first candidate is the one of the highest quality summed over the
+-- 8 nearest tasks, each task weighing exp(-distance / mean distance).
 SET automl.warm_start_metric = 'l1';
 SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_l1',
-	seed => 1, max_trials => 3) \gset
+	seed => 1, max_trials => 4) \gset
 SELECT (SELECT task_id FROM first_start WHERE project = 'ws_l1') AS l1_task \gset
+-- The l1 task's neighbours with their weights, and the best three
+-- configurations of each, the candidates.
+CREATE TEMP VIEW l1_weighted AS
 WITH neighbours AS (
 	SELECT (n ->> 'task')::bigint AS task_id, (n ->> 'distance')::float8 AS distance
 	FROM automl.tasks k, jsonb_array_elements(k.warm_start) n WHERE k.id = :l1_task
-), weighted AS (
-	SELECT task_id, exp(-distance / (SELECT avg(distance) FROM neighbours)) AS weight
-	FROM neighbours
-), candidates AS (
-	SELECT DISTINCT algorithm, hyperparameters FROM (
-		SELECT q.algorithm, q.hyperparameters,
-			row_number() OVER (PARTITION BY q.task_id ORDER BY q.gain DESC, q.trial_number) AS rank
-		FROM trial_quality q JOIN neighbours USING (task_id) WHERE q.algorithm <> 'baseline'
-	) best WHERE rank <= 3
-), scored AS (
+)
+SELECT task_id, exp(-distance / (SELECT avg(distance) FROM neighbours)) AS weight
+FROM neighbours;
+CREATE TEMP VIEW l1_candidates AS
+SELECT DISTINCT algorithm, hyperparameters FROM (
+	SELECT q.algorithm, q.hyperparameters,
+		row_number() OVER (PARTITION BY q.task_id ORDER BY q.gain DESC, q.trial_number) AS rank
+	FROM trial_quality q JOIN l1_weighted USING (task_id) WHERE q.algorithm <> 'baseline'
+) best WHERE rank <= 3;
+WITH scored AS (
 	SELECT c.algorithm, c.hyperparameters, sum(w.weight * q.quality) AS score
-	FROM candidates c
+	FROM l1_candidates c
 	JOIN trial_quality q USING (algorithm, hyperparameters)
-	JOIN weighted w USING (task_id)
+	JOIN l1_weighted w USING (task_id)
 	GROUP BY 1, 2 ORDER BY score DESC LIMIT 1
 )
 SELECT s.algorithm = f.algorithm AND s.hyperparameters = f.hyperparameters AS weighted_first
 FROM scored s, first_start f WHERE f.project = 'ws_l1';
+-- The third is the candidate that most raises the weighted sum over the
+-- neighbours of the best quality reached by the first two.  (Ranking by the
+-- weighted sum alone would start a metric_knn here instead.)
+WITH quality AS (
+	SELECT q.task_id, q.algorithm, q.hyperparameters, max(q.quality) AS quality
+	FROM trial_quality q JOIN l1_weighted USING (task_id) WHERE q.algorithm <> 'baseline'
+	GROUP BY 1, 2, 3
+), first AS (
+	SELECT w.task_id, w.weight, coalesce(max(q.quality), 0) AS reached
+	FROM l1_weighted w CROSS JOIN automl.trials t
+	LEFT JOIN quality q ON q.task_id = w.task_id AND q.algorithm = t.algorithm
+		AND q.hyperparameters = t.hyperparameters
+	WHERE t.task_id = :l1_task AND t.trial_number IN (2, 3)
+	GROUP BY 1, 2
+), gains AS (
+	SELECT c.algorithm, c.hyperparameters,
+		sum(f.weight * greatest(coalesce(q.quality, 0) - f.reached, 0)) AS gain,
+		sum(f.weight * coalesce(q.quality, 0)) AS score
+	FROM l1_candidates c CROSS JOIN first f
+	LEFT JOIN quality q ON q.task_id = f.task_id AND q.algorithm = c.algorithm
+		AND q.hyperparameters = c.hyperparameters
+	GROUP BY 1, 2 ORDER BY gain DESC, score DESC LIMIT 1
+)
+SELECT g.algorithm = t.algorithm AND g.hyperparameters = t.hyperparameters AS greedy_third
+FROM gains g, automl.trials t
+WHERE t.task_id = :l1_task AND t.trial_number = 4 AND t.budget ->> 'source' = 'start';
 SELECT warm_start_metric, jsonb_array_length(warm_start) AS neighbours,
 	(SELECT bool_and(d1 <= d2) FROM (
 		SELECT (n ->> 'distance')::float8 AS d1,

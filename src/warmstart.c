@@ -23,12 +23,16 @@
  *
  * A trial's quality on its task is 0 at the task's baseline and 1 at its
  * best trial.  Candidates are the best TRIALS_PER_NEIGHBOUR configurations
- * of each of the WARM_START_NEIGHBOURS nearest tasks.  Each scores the sum
- * over those tasks of the task's weight times its quality there (0 where not
- * tried), a task weighing exp(-distance / mean distance).  A configuration
- * that is near-best on several close tasks thus comes first.  The list is
- * deduplicated, restricted to the families searched in this run and capped
- * at WARM_START_CONFIGS.
+ * of each of the WARM_START_NEIGHBOURS nearest tasks, a task weighing
+ * exp(-distance / mean distance).  They are ordered greedily, the way
+ * auto-sklearn 2.0 builds its portfolio (Feurer et al., JMLR 23, 2022).
+ * The first has the highest weighted sum of qualities over those tasks.
+ * Each next one raises most the weighted sum of the best quality reached on
+ * each task so far, counting 0 where a task did not try it.  So the list
+ * covers the nearest tasks rather than repeating variants of one
+ * configuration.  The static portfolio is ordered the same way over all
+ * past tasks, each weighing 1.  The list is deduplicated, restricted to the
+ * families searched in this run and capped at WARM_START_CONFIGS.
  */
 #include "postgres.h"
 
@@ -49,6 +53,8 @@
 /* Trials of a neighbour read to find the candidates' quality there. */
 #define TRIALS_READ 100
 #define PAST_TASK_LIMIT 2000
+/* Number of top configurations by mean quality that the static portfolio orders. */
+#define PORTFOLIO_CANDIDATES 40
 
 /* The meta-features the distance and the task encoder use. */
 const char *const warm_start_features[] = {
@@ -280,67 +286,171 @@ MetaFeatureDistances(const char *meta_json, const PastTask *past, int n_past,
 	pfree(vectors);
 }
 
+/* Source tasks of a warm-start list, with the qualities of their best trials. */
+typedef struct Sources
+{
+	int			k;
+	double	   *weight;			/* per task */
+	ScoredConfig *tried;		/* k x TRIALS_READ, best first */
+	int		   *n_read;
+} Sources;
+
 /*
- * Rank the candidates of the k nearest tasks.  The simple metric keeps the
- * order of nearest task first, then each task's best first.  The others
- * weigh each candidate by its distance-weighted quality over the k tasks.
+ * Read the best trials of the k tasks past[order[j].index].  A task weighs
+ * exp(-distance / mean distance), or 1 when every distance is 0.
+ */
+static void
+ReadSources(Sources *sources, const PastTask *past, const Neighbour *order, int k,
+			const ModelFamily **families, int n_families)
+{
+	double		scale = 0.0;
+
+	sources->k = k;
+	sources->weight = palloc(sizeof(double) * Max(k, 1));
+	sources->tried = palloc(sizeof(ScoredConfig) * TRIALS_READ * Max(k, 1));
+	sources->n_read = palloc0(sizeof(int) * Max(k, 1));
+	for (int j = 0; j < k; j++)
+		scale += order[j].distance / k;
+	for (int j = 0; j < k; j++)
+	{
+		PastTrial  *trials;
+		int			n = CatalogBestTrials(past[order[j].index].id, TRIALS_READ, &trials);
+
+		sources->n_read[j] = ParseTrials(trials, n, families, n_families,
+										 sources->tried + (Size) j * TRIALS_READ);
+		sources->weight[j] = scale > 0.0 ? exp(-order[j].distance / scale) : 1.0;
+	}
+}
+
+/* Return the quality of a configuration on source task j, or 0 if not among its best trials. */
+static double
+QualityOn(const Sources *sources, int j, const ScoredConfig *config)
+{
+	const ScoredConfig *tried = sources->tried + (Size) j * TRIALS_READ;
+
+	for (int t = 0; t < sources->n_read[j]; t++)
+		if (SameConfig(config, &tried[t]))
+			return tried[t].quality;
+	return 0.0;
+}
+
+/*
+ * Order the first WARM_START_CONFIGS candidates greedily.  Each next one
+ * raises most the weighted sum over the source tasks of the best quality
+ * reached on each, so the first has the highest weighted quality.  Ties and
+ * the candidates after them follow by weighted quality.
+ */
+static void
+GreedyOrder(ScoredConfig *candidates, int n, const Sources *sources)
+{
+	int			k = sources->k;
+	double	   *quality = palloc(sizeof(double) * Max(n, 1) * Max(k, 1));
+	double	   *reached = palloc0(sizeof(double) * Max(k, 1));
+	bool	   *taken = palloc0(sizeof(bool) * Max(n, 1));
+	ScoredConfig *ordered = palloc(sizeof(ScoredConfig) * Max(n, 1));
+	int			n_ordered = 0;
+
+	for (int c = 0; c < n; c++)
+	{
+		candidates[c].weight = 0.0;
+		for (int j = 0; j < k; j++)
+		{
+			quality[(Size) c * k + j] = QualityOn(sources, j, &candidates[c]);
+			candidates[c].weight += sources->weight[j] * quality[(Size) c * k + j];
+		}
+	}
+	qsort(candidates, n, sizeof(ScoredConfig), CompareByWeight);
+	/* qsort moved the candidates, so recompute their rows of qualities */
+	for (int c = 0; c < n; c++)
+		for (int j = 0; j < k; j++)
+			quality[(Size) c * k + j] = QualityOn(sources, j, &candidates[c]);
+
+	while (n_ordered < Min(n, WARM_START_CONFIGS))
+	{
+		int			best = -1;
+		double		best_gain = 0.0;
+
+		for (int c = 0; c < n; c++)
+		{
+			double		gain = 0.0;
+
+			if (taken[c])
+				continue;
+			for (int j = 0; j < k; j++)
+				gain += sources->weight[j] * Max(quality[(Size) c * k + j] - reached[j], 0.0);
+			if (best < 0 || gain > best_gain)
+			{
+				best = c;
+				best_gain = gain;
+			}
+		}
+		taken[best] = true;
+		ordered[n_ordered++] = candidates[best];
+		for (int j = 0; j < k; j++)
+			reached[j] = Max(reached[j], quality[(Size) best * k + j]);
+	}
+	for (int c = 0; c < n; c++)
+		if (!taken[c])
+			ordered[n_ordered++] = candidates[c];
+	memcpy(candidates, ordered, sizeof(ScoredConfig) * n);
+	pfree(quality);
+	pfree(reached);
+	pfree(taken);
+	pfree(ordered);
+}
+
+/*
+ * List the best TRIALS_PER_NEIGHBOUR configurations of each of the k nearest
+ * tasks.  The simple metric keeps them by nearest task, then by each task's
+ * best first.  The other metrics order them greedily over the k tasks.
  */
 static int
 RankCandidates(const PastTask *past, const Neighbour *order, int k, bool simple,
 			   const ModelFamily **families, int n_families, ScoredConfig *candidates,
 			   int *per_task)
 {
-	ScoredConfig *tried = palloc(sizeof(ScoredConfig) * TRIALS_READ * Max(k, 1));
-	int		   *n_read = palloc0(sizeof(int) * Max(k, 1));
-	double		scale = 0.0;
+	Sources		sources;
 	int			n = 0;
 
+	ReadSources(&sources, past, order, k, families, n_families);
 	for (int j = 0; j < k; j++)
 	{
-		PastTrial  *trials;
-		ScoredConfig *mine = tried + (Size) j * TRIALS_READ;
 		int			before = n;
 
-		n_read[j] = CatalogBestTrials(past[order[j].index].id, TRIALS_READ, &trials);
-		n_read[j] = ParseTrials(trials, n_read[j], families, n_families, mine);
-		for (int t = 0; t < Min(n_read[j], TRIALS_PER_NEIGHBOUR); t++)
-		{
-			int			c = AddCandidate(candidates, &n, &mine[t]);
-
-			if (c >= before)
-				candidates[c].weight = -(double) c;
-		}
+		for (int t = 0; t < Min(sources.n_read[j], TRIALS_PER_NEIGHBOUR); t++)
+			AddCandidate(candidates, &n, &sources.tried[(Size) j * TRIALS_READ + t]);
 		per_task[j] = n - before;
-		scale += order[j].distance / k;
 	}
 	if (!simple)
-		for (int c = 0; c < n; c++)
-		{
-			candidates[c].weight = 0.0;
-			for (int j = 0; j < k; j++)
-				for (int t = 0; t < n_read[j]; t++)
-					if (SameConfig(&candidates[c], &tried[(Size) j * TRIALS_READ + t]))
-					{
-						candidates[c].weight += tried[(Size) j * TRIALS_READ + t].quality *
-							(scale > 0.0 ? exp(-order[j].distance / scale) : 1.0);
-						break;
-					}
-		}
-	qsort(candidates, n, sizeof(ScoredConfig), CompareByWeight);
+		GreedyOrder(candidates, n, &sources);
 	return n;
 }
 
-/* Fill the list from the static portfolio: the best mean quality over all past tasks. */
+/*
+ * Fill the list from a static portfolio.  The configurations of the highest
+ * mean quality over all past tasks are ordered greedily over those tasks.
+ */
 static void
 PortfolioStart(WarmStart *ws, TaskKind task, const ModelFamily **families, int n_families)
 {
 	PastTrial  *trials;
 	int			n_tasks;
-	int			n = CatalogPortfolio(TaskKindName(task), 4 * WARM_START_CONFIGS, &trials, &n_tasks);
+	int			n = CatalogPortfolio(TaskKindName(task), PORTFOLIO_CANDIDATES, &trials,
+									 &n_tasks);
 	ScoredConfig *candidates = palloc(sizeof(ScoredConfig) * Max(n, 1));
+	PastTask   *past;
+	int			n_past = CatalogPastTasks(TaskKindName(task), PAST_TASK_LIMIT, &past);
+	Neighbour  *every_task = palloc0(sizeof(Neighbour) * Max(n_past, 1));
+	Sources		sources;
 	StringInfoData json;
 
 	n = ParseTrials(trials, n, families, n_families, candidates);
+	for (int i = 0; i < n; i++)
+		candidates[i].position = i;
+	for (int i = 0; i < n_past; i++)
+		every_task[i].index = i;
+	ReadSources(&sources, past, every_task, n_past, families, n_families);
+	GreedyOrder(candidates, n, &sources);
 	FillList(ws, candidates, n);
 	ws->n_neighbours = n_tasks;
 	initStringInfo(&json);
@@ -349,7 +459,7 @@ PortfolioStart(WarmStart *ws, TaskKind task, const ModelFamily **families, int n
 		appendStringInfo(&json, "%s{\"algorithm\": \"%s\", \"hyperparameters\": %s, "
 						 "\"mean_quality\": %.4f}", i ? ", " : "", candidates[i].family->name,
 						 FamilyConfigToJsonForTask(candidates[i].family, candidates[i].config, task),
-						 candidates[i].quality);
+						 candidates[i].weight / Max(n_past, 1));
 	appendStringInfoChar(&json, ']');
 	ws->neighbours_json = json.data;
 	ws->description = psprintf("a static portfolio over %d past %s", n_tasks,
