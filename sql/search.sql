@@ -134,3 +134,27 @@ SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"algori
 SELECT * FROM automl_train('iris', 'species', start_configurations => '[{"algorithm": "linear"}]');
 SELECT * FROM automl_train('iris', 'species', algorithms => ARRAY['knn'],
 						   start_configurations => '[{"algorithm": "tree"}]');
+
+-- Repeated cross-validation below automl.repeated_cv_threshold rows: every
+-- row is scored once per repeat, on new folds.
+SET client_min_messages = warning;
+SELECT score AS repeated_score FROM automl_train('iris', 'species', project => 'iris_repeats',
+	algorithms => ARRAY['naive_bayes'], max_trials => 2, warm_start => false) \gset
+SET automl.cv_repeats = 1;
+SELECT score AS single_score FROM automl_train('iris', 'species', project => 'iris_once',
+	algorithms => ARRAY['naive_bayes'], max_trials => 2, warm_start => false) \gset
+RESET automl.cv_repeats;
+SET automl.repeated_cv_threshold = 150;
+SELECT trials FROM automl_train('iris', 'species', project => 'iris_at_threshold',
+	algorithms => ARRAY['naive_bayes'], max_trials => 2, warm_start => false);
+RESET automl.repeated_cv_threshold;
+RESET client_min_messages;
+SELECT p.name, (t.budget ->> 'repeats')::int AS repeats, t.budget ->> 'resampling' AS resampling
+FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
+JOIN automl.projects p ON p.id = k.project_id
+WHERE p.name IN ('iris_repeats', 'iris_once', 'iris_at_threshold') AND t.trial_number = 2
+ORDER BY p.name;
+-- Three repeats give another estimate of the same configuration.
+SELECT :repeated_score <> :single_score AS estimates_differ;
+SELECT automl_drop_project(name)
+FROM (VALUES ('iris_repeats'), ('iris_once'), ('iris_at_threshold')) v(name);

@@ -20,6 +20,8 @@ PG_MODULE_MAGIC;
 int			automl_memory_limit_mb = 1024;
 int			automl_holdout_threshold = 20000;
 int			automl_cv_folds = 5;
+int			automl_cv_repeats = 3;
+int			automl_repeated_cv_threshold = 2000;
 int			automl_max_onehot_levels = 20;
 int			automl_warm_start_metric = WARM_METRIC_AUTO;
 
@@ -56,6 +58,20 @@ _PG_init(void)
 							NULL,
 							&automl_cv_folds,
 							5, 2, 20,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.cv_repeats",
+							"Sets how many times cross-validation is repeated, with new folds, on small tables.",
+							"Tables with fewer rows than automl.repeated_cv_threshold are repeated; 1 turns repeats off.",
+							&automl_cv_repeats,
+							3, 1, 10,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("automl.repeated_cv_threshold",
+							"Sets the row count below which cross-validation is repeated automl.cv_repeats times.",
+							NULL,
+							&automl_repeated_cv_threshold,
+							2000, 0, INT_MAX,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("automl.max_onehot_levels",

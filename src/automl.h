@@ -22,6 +22,8 @@ typedef enum TaskKind
 extern int	automl_memory_limit_mb;
 extern int	automl_holdout_threshold;
 extern int	automl_cv_folds;
+extern int	automl_cv_repeats;
+extern int	automl_repeated_cv_threshold;
 extern int	automl_max_onehot_levels;
 
 /* Values of automl.warm_start_metric. */

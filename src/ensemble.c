@@ -31,11 +31,13 @@
 
 /*
  * Metric of predictions pred (row-major, width per row) against y over the
- * rows of one parity (0 even, 1 odd), or over all rows for parity -1.
+ * predictions of table rows of one parity (0 even, 1 odd), or over all for
+ * parity -1.  Parity goes by table row, not by position, so that with
+ * repeated cross-validation a row's predictions all fall on one side.
  */
 static double
-ScoreRows(MetricId metric, const double *y, const double *pred, int n, int width,
-		  int n_classes, int parity)
+ScoreRows(MetricId metric, const double *y, const double *pred, const int *row, int n,
+		  int width, int n_classes, int parity)
 {
 	double	   *ys = palloc(sizeof(double) * Max(n, 1));
 	double	   *ps = palloc(sizeof(double) * Max(n, 1) * width);
@@ -44,7 +46,7 @@ ScoreRows(MetricId metric, const double *y, const double *pred, int n, int width
 
 	for (int r = 0; r < n; r++)
 	{
-		if (parity >= 0 && r % 2 != parity)
+		if (parity >= 0 && row[r] % 2 != parity)
 			continue;
 		ys[m] = y[r];
 		memcpy(ps + (Size) m * width, pred + (Size) r * width, sizeof(double) * width);
@@ -79,7 +81,7 @@ ScoreWith(const SearchResult *result, const int *votes, int total, int add,
 	}
 	for (Size k = 0; k < size; k++)
 		mix[k] /= (total + (add >= 0 ? 1 : 0));
-	return ScoreRows(metric, first->y, mix, first->n, width, n_classes, parity);
+	return ScoreRows(metric, first->y, mix, first->row, first->n, width, n_classes, parity);
 }
 
 /* Record the selected ensemble in the result. */
@@ -102,6 +104,7 @@ KeepEnsemble(SearchResult *result, const int *votes, int total, double score,
 	result->ensemble_score = score;
 	result->ensemble_predictions.n = first->n;
 	result->ensemble_predictions.y = first->y;
+	result->ensemble_predictions.row = first->row;
 	result->ensemble_predictions.pred = palloc(sizeof(double) * first->n * width);
 	memcpy(result->ensemble_predictions.pred, mix, sizeof(double) * first->n * width);
 }
@@ -120,7 +123,7 @@ SingleOddScore(const SearchResult *result, MetricId metric, int width, int n_cla
 	for (int i = 0; i < result->n_pool; i++)
 	{
 		const EvalPredictions *p = &result->pool[i].predictions;
-		double		score = ScoreRows(metric, p->y, p->pred, p->n, width, n_classes, 0);
+		double		score = ScoreRows(metric, p->y, p->pred, p->row, p->n, width, n_classes, 0);
 
 		if (i == 0 || MetricBetter(metric, score, chosen_score))
 		{
@@ -130,6 +133,7 @@ SingleOddScore(const SearchResult *result, MetricId metric, int width, int n_cla
 	}
 	return ScoreRows(metric, result->pool[chosen].predictions.y,
 					 result->pool[chosen].predictions.pred,
+					 result->pool[chosen].predictions.row,
 					 result->pool[chosen].predictions.n, width, n_classes, 1);
 }
 
@@ -195,7 +199,7 @@ EnsembleSelect(SearchResult *result, MetricId metric, int width, int n_classes)
 	if (distinct >= 2 &&
 		!MetricBetter(metric, SingleOddScore(result, metric, width, n_classes), held_out))
 		KeepEnsemble(result, best_votes, best_total,
-					 ScoreRows(metric, single->y, mix, single->n, width, n_classes, -1),
+					 ScoreRows(metric, single->y, mix, single->row, single->n, width, n_classes, -1),
 					 mix, width);
 	pfree(votes);
 	pfree(best_votes);

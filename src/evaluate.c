@@ -3,8 +3,11 @@
  *		Resampling: stratified k-fold cross-validation or one holdout split.
  *
  * Tables with fewer rows than automl.holdout_threshold get automl.cv_folds
- * folds, and every row is scored once out of fold.  Larger tables score one
- * fold only (a 1/k holdout).  Classification folds are stratified: each class's
+ * folds, and every row is scored once out of fold.  Below
+ * automl.repeated_cv_threshold rows, the cross-validation is repeated
+ * automl.cv_repeats times on new folds, and every row is scored once per
+ * repeat.  On small tables one split's noise would otherwise decide which
+ * of many trials wins.  Larger tables score one fold only (a 1/k holdout).  Classification folds are stratified: each class's
  * rows are shuffled with the run's seeded generator and dealt round-robin,
  * continuing from where the previous class stopped, so fold sizes differ by
  * at most one.
@@ -61,19 +64,17 @@ AssignRanks(Resampling *resampling, const TrainData *data, int n_strata, int *ro
 	}
 }
 
-Resampling *
-ResamplingCreate(const TrainData *data, const int *group_of_row, pg_prng_state *prng)
+/*
+ * Deal the rows of every stratum round-robin into folds, after a seeded
+ * shuffle, writing fold_of_row (one repeat).  Single-row classes get -1.
+ */
+static void
+DealFolds(Resampling *resampling, const TrainData *data, const int *group_of_row,
+		  int n_strata, int *rows, int *fold_of_row, pg_prng_state *prng)
 {
-	Resampling *resampling = palloc0(sizeof(Resampling));
-	int			n_strata = data->task == TASK_CLASSIFICATION ? data->n_classes : 1;
-	int		   *rows = palloc(sizeof(int) * Max(data->n_rows, 1));
 	int			next_fold = 0;
 
-	resampling->n_folds = Min(automl_cv_folds, data->n_rows);
-	resampling->holdout = data->n_rows >= automl_holdout_threshold;
-	resampling->fold_of_row = palloc(sizeof(int) * Max(data->n_rows, 1));
-	resampling->rank = palloc(sizeof(double) * Max(data->n_rows, 1));
-
+	resampling->n_train_only = 0;
 	for (int g = 0; g < n_strata; g++)
 	{
 		int			n = StratumLeaders(data, group_of_row, g, n_strata, rows);
@@ -81,25 +82,47 @@ ResamplingCreate(const TrainData *data, const int *group_of_row, pg_prng_state *
 		/* a class with one row cannot be validated: it always trains */
 		if (n_strata > 1 && n == 1)
 		{
-			resampling->fold_of_row[rows[0]] = -1;
+			fold_of_row[rows[0]] = -1;
 			resampling->n_train_only++;
 			continue;
 		}
 		FamilyShuffle(rows, n, prng);
 		for (int i = 0; i < n; i++)
 		{
-			resampling->fold_of_row[rows[i]] = next_fold;
+			fold_of_row[rows[i]] = next_fold;
 			next_fold = (next_fold + 1) % resampling->n_folds;
 		}
 	}
 
 	/* duplicates follow their group's first row into the same fold */
+	resampling->n_duplicates = 0;
 	for (int r = 0; group_of_row && r < data->n_rows; r++)
 		if (group_of_row[r] != r)
 		{
-			resampling->fold_of_row[r] = resampling->fold_of_row[group_of_row[r]];
+			fold_of_row[r] = fold_of_row[group_of_row[r]];
 			resampling->n_duplicates++;
 		}
+}
+
+Resampling *
+ResamplingCreate(const TrainData *data, const int *group_of_row, pg_prng_state *prng)
+{
+	Resampling *resampling = palloc0(sizeof(Resampling));
+	int			n_strata = data->task == TASK_CLASSIFICATION ? data->n_classes : 1;
+	int		   *rows = palloc(sizeof(int) * Max(data->n_rows, 1));
+
+	resampling->n_folds = Min(automl_cv_folds, data->n_rows);
+	resampling->holdout = data->n_rows >= automl_holdout_threshold;
+	resampling->n_repeats = 1;
+	if (!resampling->holdout && data->n_rows < automl_repeated_cv_threshold)
+		resampling->n_repeats = automl_cv_repeats;
+	resampling->fold_of_row = palloc(mul_size(sizeof(int),
+											  mul_size(resampling->n_repeats,
+													   Max(data->n_rows, 1))));
+	resampling->rank = palloc(sizeof(double) * Max(data->n_rows, 1));
+	for (int repeat = 0; repeat < resampling->n_repeats; repeat++)
+		DealFolds(resampling, data, group_of_row, n_strata, rows,
+				  resampling->fold_of_row + (Size) repeat * data->n_rows, prng);
 	AssignRanks(resampling, data, n_strata, rows, prng);
 	pfree(rows);
 	if (resampling->n_train_only > 0)
@@ -115,19 +138,20 @@ ResamplingDescribe(const Resampling *resampling)
 {
 	if (resampling->holdout)
 		return psprintf("holdout of 1/%d of the rows", resampling->n_folds);
+	if (resampling->n_repeats > 1)
+		return psprintf("%d-fold cross-validation repeated %d times", resampling->n_folds,
+						resampling->n_repeats);
 	return psprintf("%d-fold cross-validation", resampling->n_folds);
 }
 
 /*
  * Copy the rows of fidelity share "fidelity" where (fold_of_row[r] == fold)
- * == inside into a new TrainData.
+ * == inside into a new TrainData.  fold_of_row holds the folds of one repeat.
  */
 static TrainData *
-SubsetRows(const TrainData *data, const Resampling *resampling, double fidelity,
-		   int fold, bool inside)
+SubsetRows(const TrainData *data, const Resampling *resampling, const int *fold_of_row,
+		   double fidelity, int fold, bool inside)
 {
-	const int  *fold_of_row = resampling->fold_of_row;
-
 	TrainData  *subset = palloc(sizeof(TrainData));
 	int			n = 0;
 	double	   *x;
@@ -166,58 +190,72 @@ OutputWidth(const TrainData *data)
 	return data->task == TASK_CLASSIFICATION ? data->n_classes : 1;
 }
 
+/*
+ * Fit on the training side of one fold and predict its validation rows,
+ * appending them to the predictions.
+ */
+static void
+EvaluateFold(const ModelFamily *family, const double *config, const TrainData *data,
+			 const Resampling *resampling, const int *fold_of_row, double fidelity, int fold,
+			 const FitControl *control, EvalPredictions *out)
+{
+	int			width = OutputWidth(data);
+	TrainData  *train = SubsetRows(data, resampling, fold_of_row, fidelity, fold, false);
+	TrainData  *valid = SubsetRows(data, resampling, fold_of_row, fidelity, fold, true);
+	void	   *model;
+
+	if (train->n_rows == 0 || valid->n_rows == 0)
+		return;
+	model = family->fit(train, config, control);
+	family->predict(model, valid->x, valid->n_rows, valid->n_cols,
+					out->pred + (Size) out->n * width);
+	memcpy(out->y + out->n, valid->y, sizeof(double) * valid->n_rows);
+	for (int r = 0; r < data->n_rows; r++)
+		if (fold_of_row[r] == fold && resampling->rank[r] < fidelity)
+			out->row[out->n++] = r;
+}
+
 double
 EvaluateConfig(const ModelFamily *family, const double *config,
 			   const TrainData *data, const Resampling *resampling, double fidelity,
 			   MetricId metric, const FitControl *control, EvalPredictions *kept)
 {
 	int			width = OutputWidth(data);
+	int			n_repeats = Max(resampling->n_repeats, 1);
 	int			n_eval_folds = resampling->holdout ? 1 : resampling->n_folds;
-	double	   *pred = palloc(sizeof(double) * data->n_rows * width);
-	double	   *y = palloc(sizeof(double) * data->n_rows);
-	int			n_scored = 0;
+	Size		capacity = mul_size(n_repeats, Max(data->n_rows, 1));
+	EvalPredictions out = {0};
 	MemoryContext fold_context;
-	MemoryContext old_context;
 	double		score;
 
+	out.pred = palloc(mul_size(mul_size(capacity, width), sizeof(double)));
+	out.y = palloc(mul_size(capacity, sizeof(double)));
+	out.row = palloc(mul_size(capacity, sizeof(int)));
 	fold_context = AllocSetContextCreate(CurrentMemoryContext, "automl fold",
 										 ALLOCSET_DEFAULT_SIZES);
-	for (int fold = 0; fold < n_eval_folds; fold++)
-	{
-		TrainData  *train;
-		TrainData  *valid;
-		void	   *model;
-
-		CHECK_FOR_INTERRUPTS();
-		old_context = MemoryContextSwitchTo(fold_context);
-		train = SubsetRows(data, resampling, fidelity, fold, false);
-		valid = SubsetRows(data, resampling, fidelity, fold, true);
-		if (train->n_rows == 0 || valid->n_rows == 0)
+	for (int repeat = 0; repeat < n_repeats; repeat++)
+		for (int fold = 0; fold < n_eval_folds; fold++)
 		{
+			MemoryContext old_context;
+
+			CHECK_FOR_INTERRUPTS();
+			old_context = MemoryContextSwitchTo(fold_context);
+			EvaluateFold(family, config, data, resampling,
+						 resampling->fold_of_row + (Size) repeat * data->n_rows,
+						 fidelity, fold, control, &out);
 			MemoryContextSwitchTo(old_context);
-			continue;
+			MemoryContextReset(fold_context);
 		}
-		model = family->fit(train, config, control);
-		family->predict(model, valid->x, valid->n_rows, valid->n_cols,
-						pred + (Size) n_scored * width);
-		memcpy(y + n_scored, valid->y, sizeof(double) * valid->n_rows);
-		n_scored += valid->n_rows;
-		MemoryContextSwitchTo(old_context);
-		MemoryContextReset(fold_context);
-	}
 	MemoryContextDelete(fold_context);
 
-	score = MetricCompute(metric, y, pred, n_scored, data->n_classes);
+	score = MetricCompute(metric, out.y, out.pred, out.n, data->n_classes);
 	if (kept)
-	{
-		kept->n = n_scored;
-		kept->y = y;
-		kept->pred = pred;
-	}
+		*kept = out;
 	else
 	{
-		pfree(pred);
-		pfree(y);
+		pfree(out.pred);
+		pfree(out.y);
+		pfree(out.row);
 	}
 	return score;
 }

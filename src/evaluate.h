@@ -54,14 +54,16 @@ extern void MetricAppendAllJson(StringInfo buf, TaskKind task, const double *y,
 								const double *pred, int n, int n_classes);
 
 /*
- * A split of the rows into folds.  With holdout, only fold 0 is evaluated
- * and the other folds form its training side.
+ * A split of the rows into folds, n_repeats times with new folds.  With
+ * holdout, only fold 0 is evaluated and the other folds form its training
+ * side.
  */
 typedef struct Resampling
 {
 	int			n_folds;
+	int			n_repeats;		/* 1 for a holdout */
 	bool		holdout;
-	int		   *fold_of_row;	/* -1: the row trains in every split */
+	int		   *fold_of_row;	/* n_repeats x rows; -1: the row trains in every split */
 	double	   *rank;			/* rows with rank < f form the fidelity-f sample */
 	int			n_train_only;	/* single-row classes */
 	int			n_duplicates;	/* rows placed in the fold of an identical row */
@@ -76,12 +78,16 @@ extern Resampling *ResamplingCreate(const TrainData *data, const int *group_of_r
 									pg_prng_state *prng);
 extern const char *ResamplingDescribe(const Resampling *resampling);
 
-/* Out-of-fold predictions of the evaluated rows, in evaluation order. */
+/*
+ * Out-of-fold predictions of the evaluated rows, in evaluation order.  With
+ * repeated cross-validation each row comes once per repeat.
+ */
 typedef struct EvalPredictions
 {
 	int			n;
 	double	   *y;
 	double	   *pred;			/* row-major n x width */
+	int		   *row;			/* the table row of each prediction */
 } EvalPredictions;
 
 /*

@@ -453,7 +453,7 @@ Landmark(const char *name, const char *json, const Sample *s, const TrainData *d
 static void
 AppendLandmarkers(StringInfo buf, const Sample *s, const TrainData *data, uint64 seed)
 {
-	Resampling	folds = {.n_folds = 2};
+	Resampling	folds = {.n_folds = 2, .n_repeats = 1};
 	bool		classify = data->task == TASK_CLASSIFICATION;
 	pg_prng_state prng;
 

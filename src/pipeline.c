@@ -253,9 +253,9 @@ StoreTrials(int64 task_id, const SearchResult *result, const TrainData *data,
 		int64		id;
 
 		budget = psprintf("{\"fidelity\": %.6g, \"rows\": %d, \"folds\": %d, "
-						  "\"resampling\": \"%s\", \"source\": \"%s\"}",
+						  "\"repeats\": %d, \"resampling\": \"%s\", \"source\": \"%s\"}",
 						  trial->fidelity, (int) ceil(data->n_rows * trial->fidelity),
-						  resampling->n_folds,
+						  resampling->n_folds, resampling->n_repeats,
 						  resampling->holdout ? "holdout" : "cv", trial->source);
 		id = CatalogInsertTrial(task_id, t + 1, trial->family->name,
 								FamilyConfigToJsonForTask(trial->family, trial->config, data->task),

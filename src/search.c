@@ -123,7 +123,7 @@ double
 SearchRefitSeconds(const SearchResult *result, int t, const Resampling *resampling)
 {
 	const Trial *trial = &result->trials[t];
-	int			fits = resampling->holdout ? 1 : resampling->n_folds;
+	int			fits = resampling->holdout ? 1 : resampling->n_folds * resampling->n_repeats;
 
 	/* one fit on all rows costs about a fold fit scaled by k / (k - 1) */
 	return trial->seconds / fits * resampling->n_folds / Max(resampling->n_folds - 1, 1)
@@ -190,10 +190,12 @@ KeepInPool(SearchResult *result, int t, EvalPredictions *predictions, MetricId m
 	{
 		pfree(predictions->y);
 		pfree(predictions->pred);
+		pfree(predictions->row);
 		return;
 	}
 	pfree(result->pool[worst].predictions.y);
 	pfree(result->pool[worst].predictions.pred);
+	pfree(result->pool[worst].predictions.row);
 	result->pool[worst].trial = t;
 	result->pool[worst].predictions = *predictions;
 }
@@ -242,6 +244,7 @@ EvaluateLast(SearchResult *result, const TrainData *data, const Resampling *resa
 		{
 			pfree(predictions.y);
 			pfree(predictions.pred);
+			pfree(predictions.row);
 		}
 		return;
 	}

@@ -17,6 +17,7 @@
 # EXTENSION loads it as prior tasks (automl.tasks.is_prior).
 set -uo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 PMLB_DIR [NAME ...]" >&2; exit 2; }
+[ -d "$1" ] || { echo "no such directory: $1" >&2; exit 2; }
 data_dir=$(realpath -- "$1")
 shift
 cd "$(dirname "$0")/../.."
@@ -52,6 +53,8 @@ for name in "${names[@]}"; do
 		! "${PSQL[@]}" -v name="$name" -v portfolio="$portfolio" \
 			-v trials=$((count + 1 + search_trials)) -v task="$task" >/dev/null 2>>"$tmp.err" <<'SQL'
 SET client_min_messages = warning;
+-- one cross-validation, as the shipped file was built
+SET automl.cv_repeats = 1;
 SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'kb_' || :'name',
 	task => :'task', start_configurations => :'portfolio'::jsonb, max_trials => :trials,
 	warm_start => false, seed => 1, time_budget => 300);
