@@ -138,16 +138,16 @@ SELECT * FROM automl_train('iris', 'species', algorithms => ARRAY['knn'],
 -- Repeated cross-validation below automl.repeated_cv_threshold rows: every
 -- row is scored once per repeat, on new folds.
 SET client_min_messages = warning;
+SET automl.cv_repeats = 3;
 SELECT score AS repeated_score FROM automl_train('iris', 'species', project => 'iris_repeats',
 	algorithms => ARRAY['naive_bayes'], max_trials => 2, warm_start => false) \gset
-SET automl.cv_repeats = 1;
-SELECT score AS single_score FROM automl_train('iris', 'species', project => 'iris_once',
-	algorithms => ARRAY['naive_bayes'], max_trials => 2, warm_start => false) \gset
-RESET automl.cv_repeats;
 SET automl.repeated_cv_threshold = 150;
 SELECT trials FROM automl_train('iris', 'species', project => 'iris_at_threshold',
 	algorithms => ARRAY['naive_bayes'], max_trials => 2, warm_start => false);
 RESET automl.repeated_cv_threshold;
+RESET automl.cv_repeats;
+SELECT score AS single_score FROM automl_train('iris', 'species', project => 'iris_once',
+	algorithms => ARRAY['naive_bayes'], max_trials => 2, warm_start => false) \gset
 RESET client_min_messages;
 SELECT p.name, (t.budget ->> 'repeats')::int AS repeats, t.budget ->> 'resampling' AS resampling
 FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id

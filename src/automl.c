@@ -20,7 +20,7 @@ PG_MODULE_MAGIC;
 int			automl_memory_limit_mb = 1024;
 int			automl_holdout_threshold = 20000;
 int			automl_cv_folds = 5;
-int			automl_cv_repeats = 3;
+int			automl_cv_repeats = 1;
 int			automl_repeated_cv_threshold = 2000;
 int			automl_max_onehot_levels = 20;
 int			automl_warm_start_metric = WARM_METRIC_AUTO;
@@ -62,9 +62,9 @@ _PG_init(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("automl.cv_repeats",
 							"Sets how many times cross-validation is repeated, with new folds, on small tables.",
-							"Tables with fewer rows than automl.repeated_cv_threshold are repeated; 1 turns repeats off.",
+							"Only tables with fewer rows than automl.repeated_cv_threshold are repeated; 1, the default, turns repeats off.",
 							&automl_cv_repeats,
-							3, 1, 10,
+							1, 1, 10,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("automl.repeated_cv_threshold",

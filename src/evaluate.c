@@ -4,10 +4,9 @@
  *
  * Tables with fewer rows than automl.holdout_threshold get automl.cv_folds
  * folds, and every row is scored once out of fold.  Below
- * automl.repeated_cv_threshold rows, the cross-validation is repeated
- * automl.cv_repeats times on new folds, and every row is scored once per
- * repeat.  On small tables one split's noise would otherwise decide which
- * of many trials wins.  Larger tables score one fold only (a 1/k holdout).  Classification folds are stratified: each class's
+ * automl.repeated_cv_threshold rows, automl.cv_repeats (1 by default) can
+ * repeat the cross-validation on new folds.  Every row is then scored once
+ * per repeat, which lowers the noise of each score.  Larger tables score one fold only (a 1/k holdout).  Classification folds are stratified: each class's
  * rows are shuffled with the run's seeded generator and dealt round-robin,
  * continuing from where the previous class stopped, so fold sizes differ by
  * at most one.
@@ -146,7 +145,7 @@ ResamplingDescribe(const Resampling *resampling)
 
 /*
  * Copy the rows of fidelity share "fidelity" where (fold_of_row[r] == fold)
- * == inside into a new TrainData.  fold_of_row holds the folds of one repeat.
+ * == inside into a new TrainData.  fold_of_row gives the folds of one repeat.
  */
 static TrainData *
 SubsetRows(const TrainData *data, const Resampling *resampling, const int *fold_of_row,
