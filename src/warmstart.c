@@ -51,7 +51,7 @@
 #define WARM_START_CONFIGS 10
 #define TRIALS_PER_NEIGHBOUR 3
 /* Trials of a neighbour read to find the candidates' quality there. */
-#define TRIALS_READ 100
+#define TRIALS_READ 200
 #define PAST_TASK_LIMIT 2000
 /* Number of top configurations by mean quality that the static portfolio orders. */
 #define PORTFOLIO_CANDIDATES 40

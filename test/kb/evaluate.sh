@@ -25,7 +25,10 @@
 # cross-validated score any method or the knowledge base reached on the
 # task.  NDCG@5 compares the five past tasks a method retrieved with the
 # ideal order by true transfer: the quality on the held-out task, from the
-# knowledge base, of each past task's best portfolio configuration.
+# knowledge base, of each past task's incumbent (its best configuration,
+# which test/kb/cross.sh scored on every task of its kind).  A fold database
+# also drops the kept tasks' scores of the held-out tasks' incumbents, so no
+# warm start can propose a held-out task's tuned configuration.
 #
 # Results go to schema eval of the database psql connects to, to
 # test/bench/results/metalearning.csv, and to the section "Meta-learning:
@@ -186,6 +189,22 @@ run_fold() {
 	"${PSQL[@]}" -d "$db" -At <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION automl;
+-- The incumbent of each prior task: its best trial before cross-evaluation.
+CREATE TEMP TABLE incumbent AS
+SELECT DISTINCT ON (t.task_id) k.relation, t.algorithm, t.hyperparameters
+FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
+WHERE k.is_prior AND t.status = 'ok' AND t.algorithm <> 'baseline'
+	AND t.budget ->> 'source' <> 'transfer'
+ORDER BY t.task_id, CASE WHEN t.metric IN ('log_loss', 'rmse', 'mae') THEN t.score
+	ELSE -t.score END, t.trial_number;
+-- Kept tasks' scores of a held-out task's incumbent would hand the warm start
+-- that task's tuned configuration, so they go, unless a kept task shares it.
+DELETE FROM automl.trials t USING automl.tasks k
+WHERE k.id = t.task_id AND k.is_prior AND t.budget ->> 'source' = 'transfer'
+	AND (t.algorithm, t.hyperparameters) IN (SELECT algorithm, hyperparameters
+		FROM incumbent WHERE relation IN ($held_out))
+	AND (t.algorithm, t.hyperparameters) NOT IN (SELECT algorithm, hyperparameters
+		FROM incumbent WHERE relation NOT IN ($held_out));
 DELETE FROM automl.tasks WHERE is_prior AND relation IN ($held_out);
 SELECT 'fold $fold: ' || count(*) || ' prior tasks kept, encoder: '
 	|| (automl_train_task_encoder() ->> 'triplets') || ' triplets'
@@ -237,12 +256,13 @@ CREATE VIEW eval.regret_summary AS
 SELECT method, k, count(*) AS tasks, round(avg(regret)::numeric, 4) AS mean_regret,
 	round((percentile_cont(0.5) WITHIN GROUP (ORDER BY regret))::numeric, 4) AS median_regret
 FROM eval.regret GROUP BY method, k;
--- true transfer: quality on task a of task b's best portfolio configuration
--- (the configurations every knowledge-base task evaluated)
+-- true transfer: quality on task a of task b's best configuration, its
+-- incumbent before cross-evaluation (test/kb/cross.sh scores it on a)
 CREATE VIEW eval.kb_quality AS
 WITH g AS (
-	SELECT name, algorithm, hyperparameters, trial_number, eval.gain(metric, score) AS gain
-	FROM eval.kb_trials WHERE status = 'ok' AND source IN ('baseline', 'start')
+	SELECT name, algorithm, hyperparameters, trial_number, source,
+		eval.gain(metric, score) AS gain
+	FROM eval.kb_trials WHERE status = 'ok'
 ), r AS (
 	SELECT name, max(gain) AS best, max(gain) FILTER (WHERE algorithm = 'baseline') AS base
 	FROM g GROUP BY name
@@ -250,7 +270,8 @@ WITH g AS (
 SELECT g.name, g.algorithm, g.hyperparameters, g.trial_number,
 	CASE WHEN r.best > r.base THEN greatest((g.gain - r.base) / (r.best - r.base), 0) ELSE 1 END
 		AS quality,
-	g.gain = r.best AS is_best
+	g.gain = max(g.gain) FILTER (WHERE g.source <> 'transfer') OVER (PARTITION BY g.name)
+		AND g.source <> 'transfer' AS is_best
 FROM g JOIN r USING (name) WHERE g.algorithm <> 'baseline';
 -- relevance of past task b to held-out task a: the quality on a of b's best
 -- configuration, min-max scaled over the past tasks a method could retrieve
@@ -383,8 +404,8 @@ SQL
 		echo
 		echo "NDCG@5 scores the five past tasks a method retrieved against the ideal order by true"
 		echo "transfer. A past task's relevance is the quality on the held-out task of the past"
-		echo "task's best portfolio configuration (the configurations every knowledge-base task"
-		echo "evaluated). It is min-max scaled over the past tasks of the other folds: 1 for the"
+		echo "task's incumbent, its best configuration, which \`test/kb/cross.sh\` scored on every"
+		echo "task of its kind. It is min-max scaled over the past tasks of the other folds: 1 for the"
 		echo "one that transfers best, 0 for the worst. Per-task figures: \`$results_csv\`."
 	} >"$section"
 	replace_section "$section" "$title" "$docs"

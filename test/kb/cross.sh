@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Cross-evaluate the knowledge base (sql/automl_prior.tsv): score every
+# task's best configuration (its incumbent) on every other task of the same
+# kind, on that task's own folds.  The portfolio alone measures how a dozen
+# default-like configurations transfer.  After this step the tuned
+# incumbents have scores across tasks too, so a warm start can choose
+# configurations that do well on several neighbours.  auto-sklearn 2.0
+# builds its portfolio from the incumbents of its training data sets in the
+# same way.
+#
+#   PGHOST=... PGPORT=... PGUSER=... bash test/kb/cross.sh PMLB_DIR
+#
+# Run it after build.sh, in the same kind of database.  Each task is trained
+# with the other tasks' incumbents as start configurations, seed 1 (so the
+# folds of build.sh) and one trial per configuration.  The new trials are
+# appended to the task's line with budget source "transfer".  Configurations
+# a task already evaluated are skipped.
+#
+# Settings, from the environment:
+#   KB_CROSS_MAX_SECONDS  leave out incumbents whose trial took longer than
+#                         this on their own task (default 3), to bound the
+#                         run time
+set -uo pipefail
+[ $# -ge 1 ] || { echo "usage: $0 PMLB_DIR" >&2; exit 2; }
+[ -d "$1" ] || { echo "no such directory: $1" >&2; exit 2; }
+data_dir=$(realpath -- "$1")
+cd "$(dirname "$0")/../.."
+max_seconds=${KB_CROSS_MAX_SECONDS:-3}
+kb=sql/automl_prior.tsv
+PSQL=(psql -X -q -v ON_ERROR_STOP=1)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+. test/kb/common.sh
+
+# Write $work/NAME.json, the start configurations of each task: the
+# incumbents of the other tasks of its kind that it has not evaluated.
+python3 - "$kb" "$work" "$max_seconds" <<'PYTHON'
+import json, sys
+
+kb_path, work, max_seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+lower_is_better = {"log_loss", "rmse", "mae"}
+
+def gain(trial):
+    return -trial["score"] if trial["metric"] in lower_is_better else trial["score"]
+
+def key(trial):
+    return trial["algorithm"], json.dumps(trial["hyperparameters"], sort_keys=True)
+
+tasks = []
+for line in open(kb_path):
+    name, kind, _, trials = line.rstrip("\n").split("\t")
+    tasks.append((name, kind, json.loads(trials)))
+
+incumbents = {}
+for name, kind, trials in tasks:
+    done = [t for t in trials if t["status"] == "ok" and t["algorithm"] != "baseline"
+            and (t.get("budget") or {}).get("fidelity", 1) >= 1]
+    best = max(done, key=gain)
+    if (best.get("fit_seconds") or 0) <= max_seconds:
+        incumbents.setdefault(kind, {}).setdefault(key(best), best)
+
+for name, kind, trials in tasks:
+    tried = {key(t) for t in trials}
+    configs = [{"algorithm": t["algorithm"], "hyperparameters": t["hyperparameters"]}
+               for k, t in sorted(incumbents.get(kind, {}).items()) if k not in tried]
+    with open(f"{work}/{name}.json", "w") as out:
+        json.dump(configs, out)
+PYTHON
+
+kb_setup_schema
+"${PSQL[@]}" -c "DELETE FROM automl.projects WHERE name LIKE 'kbcross\\_%'"
+done_count=0
+while IFS=$'\t' read -r name kind _; do
+	count=$(python3 -c "import json, sys; print(len(json.load(open(sys.argv[1]))))" "$work/$name.json")
+	if [ "$count" -eq 0 ]; then
+		echo '[]' >"$work/$name.trials.json"
+		continue
+	fi
+	if ! kb_load_table "$name" "$kind" >/dev/null 2>"$work/err" ||
+		! "${PSQL[@]}" -v name="$name" -v kind="$kind" -v trials=$((count + 1)) \
+			-v configs="$(cat "$work/$name.json")" >/dev/null 2>>"$work/err" <<'SQL'
+SET client_min_messages = warning;
+-- one cross-validation, as build.sh scores the tasks
+SET automl.cv_repeats = 1;
+SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'kbcross_' || :'name',
+	task => :'kind', start_configurations => :'configs'::jsonb, max_trials => :trials,
+	warm_start => false, seed => 1, time_budget => 36000);
+SQL
+	then
+		echo "failed $name: $(grep -m1 ERROR "$work/err")"
+		exit 1
+	fi
+	"${PSQL[@]}" -At -v name="$name" >"$work/$name.trials.json" <<'SQL'
+SELECT coalesce(jsonb_agg(jsonb_build_object('algorithm', t.algorithm,
+		'hyperparameters', t.hyperparameters, 'metric', t.metric, 'score', t.score,
+		'fit_seconds', t.fit_seconds, 'status', t.status,
+		'budget', t.budget || '{"source": "transfer"}') ORDER BY t.trial_number), '[]')
+FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
+JOIN automl.projects p ON p.id = k.project_id
+WHERE p.name = 'kbcross_' || :'name' AND t.budget ->> 'source' = 'start'
+SQL
+	"${PSQL[@]}" -v name="$name" >/dev/null <<'SQL'
+SELECT automl_drop_project('kbcross_' || :'name');
+DROP TABLE kb.:"name";
+SQL
+	done_count=$((done_count + 1))
+	echo "cross-evaluated $name ($kind): $count configurations"
+done <"$kb"
+
+# Append each task's new trials to its line.
+python3 - "$kb" "$work" <<'PYTHON'
+import json, sys
+
+kb_path, work = sys.argv[1], sys.argv[2]
+lines = []
+for line in open(kb_path):
+    name, kind, meta, trials = line.rstrip("\n").split("\t")
+    merged = json.loads(trials) + json.load(open(f"{work}/{name}.trials.json"))
+    lines.append("\t".join([name, kind, meta, json.dumps(merged)]) + "\n")
+with open(kb_path, "w") as out:
+    out.writelines(lines)
+PYTHON
+echo "$done_count tasks cross-evaluated in $kb"
