@@ -350,20 +350,20 @@ GreedyOrder(ScoredConfig *candidates, int n, const Sources *sources)
 	ScoredConfig *ordered = palloc(sizeof(ScoredConfig) * Max(n, 1));
 	int			n_ordered = 0;
 
+	/* rows of qualities go by position, which stays with a candidate in qsort */
 	for (int c = 0; c < n; c++)
 	{
+		double	   *row = quality + (Size) candidates[c].position * k;
+
+		Assert(candidates[c].position >= 0 && candidates[c].position < n);
 		candidates[c].weight = 0.0;
 		for (int j = 0; j < k; j++)
 		{
-			quality[(Size) c * k + j] = QualityOn(sources, j, &candidates[c]);
-			candidates[c].weight += sources->weight[j] * quality[(Size) c * k + j];
+			row[j] = QualityOn(sources, j, &candidates[c]);
+			candidates[c].weight += sources->weight[j] * row[j];
 		}
 	}
 	qsort(candidates, n, sizeof(ScoredConfig), CompareByWeight);
-	/* qsort moved the candidates, so recompute their rows of qualities */
-	for (int c = 0; c < n; c++)
-		for (int j = 0; j < k; j++)
-			quality[(Size) c * k + j] = QualityOn(sources, j, &candidates[c]);
 
 	while (n_ordered < Min(n, WARM_START_CONFIGS))
 	{
@@ -377,7 +377,8 @@ GreedyOrder(ScoredConfig *candidates, int n, const Sources *sources)
 			if (taken[c])
 				continue;
 			for (int j = 0; j < k; j++)
-				gain += sources->weight[j] * Max(quality[(Size) c * k + j] - reached[j], 0.0);
+				gain += sources->weight[j] *
+					Max(quality[(Size) candidates[c].position * k + j] - reached[j], 0.0);
 			if (best < 0 || gain > best_gain)
 			{
 				best = c;
@@ -387,7 +388,7 @@ GreedyOrder(ScoredConfig *candidates, int n, const Sources *sources)
 		taken[best] = true;
 		ordered[n_ordered++] = candidates[best];
 		for (int j = 0; j < k; j++)
-			reached[j] = Max(reached[j], quality[(Size) best * k + j]);
+			reached[j] = Max(reached[j], quality[(Size) candidates[best].position * k + j]);
 	}
 	for (int c = 0; c < n; c++)
 		if (!taken[c])
