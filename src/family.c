@@ -95,6 +95,18 @@ FamilyParamActive(const ModelFamily *family, const double *config, int p, TaskKi
 	return true;				/* keep compiler quiet */
 }
 
+double
+FamilyParamFromUnit(const ParamSpec *spec, double u)
+{
+	double		value;
+
+	if (spec->kind == PARAM_LOG_REAL)
+		value = exp(log(spec->low) + u * (log(spec->high) - log(spec->low)));
+	else
+		value = spec->low + u * (spec->high - spec->low);
+	return Min(Max(value, spec->low), spec->high);
+}
+
 /*
  * Draw one value per dimension, uniformly (log-uniformly for
  * PARAM_LOG_REAL); inactive parameters keep their defaults.  Parameters are
@@ -119,10 +131,8 @@ FamilySampleConfig(const ModelFamily *family, TaskKind task, pg_prng_state *prng
 				config[i] = Min(config[i], spec->high);
 				break;
 			case PARAM_REAL:
-				config[i] = spec->low + u * (spec->high - spec->low);
-				break;
 			case PARAM_LOG_REAL:
-				config[i] = exp(log(spec->low) + u * (log(spec->high) - log(spec->low)));
+				config[i] = FamilyParamFromUnit(spec, u);
 				break;
 			case PARAM_CHOICE:
 				config[i] = Min(floor(u * spec->n_choices), spec->n_choices - 1);

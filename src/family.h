@@ -125,6 +125,12 @@ extern char *FamilyNameList(void);
 
 /* Helpers for hyperparameter vectors. */
 extern void FamilyDefaultConfig(const ModelFamily *family, double *config);
+/*
+ * Map u in [0, 1] onto a real or log-scaled parameter's range, clamped to
+ * [low, high].  Without the clamp exp(log(high)) can round above high, and
+ * a stored model with a value out of range does not load.
+ */
+extern double FamilyParamFromUnit(const ParamSpec *spec, double u);
 extern void FamilySampleConfig(const ModelFamily *family, TaskKind task,
 							   pg_prng_state *prng, double *config);
 

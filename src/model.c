@@ -4,6 +4,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "fmgr.h"
 #include "port/pg_crc32c.h"
 
@@ -116,13 +118,19 @@ CheckConfig(const ModelFamily *family, const double *config)
 		const ParamSpec *spec = &family->params[i];
 		double		low = spec->min_value != spec->max_value ? spec->min_value : spec->low;
 		double		high = spec->min_value != spec->max_value ? spec->max_value : spec->high;
+		double		slack;
 
 		if (spec->kind == PARAM_CHOICE)
 		{
 			low = 0;
 			high = spec->n_choices - 1;
 		}
-		if (!(config[i] >= low && config[i] <= high))
+		/*
+		 * Allow a rounding step past a bound, because searches stored
+		 * exp(log(high)) > high before FamilyParamFromUnit clamped it.
+		 */
+		slack = 1e-9 * Max(fabs(low), fabs(high));
+		if (!(config[i] >= low - slack && config[i] <= high + slack))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("automl model binary is corrupted"),

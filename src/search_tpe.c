@@ -65,10 +65,10 @@ FromUnit(const ParamSpec *spec, double u)
 	double		value;
 
 	u = Min(Max(u, 0.0), 1.0);
-	if (spec->kind == PARAM_LOG_REAL)
-		return exp(log(spec->low) + u * (log(spec->high) - log(spec->low)));
+	if (spec->kind != PARAM_INT)
+		return FamilyParamFromUnit(spec, u);
 	value = spec->low + u * (spec->high - spec->low);
-	return spec->kind == PARAM_INT ? Min(Max(rint(value), spec->low), spec->high) : value;
+	return Min(Max(rint(value), spec->low), spec->high);
 }
 
 /* A standard normal deviate by the Box-Muller transform. */
