@@ -318,16 +318,25 @@ PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resa
 
 	for (int rung = 1; rung < rungs && n_alive > 0; rung++)
 	{
-		int			n_next = Min(Max(n_alive / ETA, min_keep), n_alive);
+		int			n_ok = 0;
+		int			n_next;
 
+		/*
+		 * Failed and timed-out trials drop out.  A timeout keeps the score of
+		 * what it fitted, so left in it could sort first and block the rest.
+		 */
+		for (int i = 0; i < n_alive; i++)
+			if (result->trials[alive[i]].status == TRIAL_OK)
+				alive[n_ok++] = alive[i];
+		n_alive = n_ok;
+		n_next = Min(Max(n_alive / ETA, min_keep), n_alive);
 		qsort_arg(alive, n_alive, sizeof(int), CompareByScore, sort_arg);
 		fidelity = rung == rungs - 1 ? 1.0 : fidelity * ETA;
 		for (int i = 0; i < n_next; i++)
 		{
 			Trial	   *parent = &result->trials[alive[i]];
 
-			if (parent->status != TRIAL_OK ||
-				OutOfBudget(result, options, resampling, max_trials))
+			if (OutOfBudget(result, options, resampling, max_trials))
 			{
 				n_next = i;
 				break;
@@ -449,10 +458,47 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 	pfree(alive);
 }
 
+/*
+ * Score the best configuration of the highest fidelity reached on every row,
+ * when no configuration has been scored there yet and half the time or all
+ * but one trial is spent.  Otherwise, on a large table with slow configurations, brackets of
+ * row samples can use up the budget and leave only the baseline to deploy.
+ * Returns whether it ran a trial.
+ */
+static bool
+FastTrack(SearchResult *result, const TrainData *data, const Resampling *resampling,
+		  const SearchOptions *options, double halfway, int max_trials)
+{
+	int			pick = -1;
+
+	if (result->best != 0 || (AutomlNow() < halfway && result->n_trials < max_trials - 1))
+		return false;
+	for (int t = 1; t < result->n_trials; t++)
+	{
+		const Trial *trial = &result->trials[t];
+
+		/* a configuration has had its turn on every row */
+		if (trial->fidelity >= 1.0)
+			return false;
+		if (trial->status != TRIAL_OK)
+			continue;
+		if (pick < 0 || trial->fidelity > result->trials[pick].fidelity ||
+			(trial->fidelity == result->trials[pick].fidelity &&
+			 MetricBetter(options->metric, trial->score, result->trials[pick].score)))
+			pick = t;
+	}
+	if (pick < 0)
+		return false;
+	AddTrial(result, result->trials[pick].family, result->trials[pick].config, 1.0, "promoted");
+	EvaluateLast(result, data, resampling, options);
+	return true;
+}
+
 SearchResult *
 SearchRun(const TrainData *data, const Resampling *resampling,
 		  const SearchOptions *options)
 {
+	double		halfway = AutomlNow() + (options->deadline - AutomlNow()) / 2;
 	SearchResult *result = palloc0(sizeof(SearchResult));
 	int			max_trials = Max(options->max_trials, 1);
 	int			rungs = RungCount(data->n_rows);
@@ -466,7 +512,10 @@ SearchRun(const TrainData *data, const Resampling *resampling,
 	RunFixedTrials(result, data, resampling, options, rungs, max_trials);
 	while (!options->fixed_config && options->n_families > 0 &&
 		   !OutOfBudget(result, options, resampling, max_trials))
-		RunBracket(result, data, resampling, options, &prng, rungs, max_trials);
+	{
+		if (!FastTrack(result, data, resampling, options, halfway, max_trials))
+			RunBracket(result, data, resampling, options, &prng, rungs, max_trials);
+	}
 
 	if (options->ensemble && !options->fixed_config)
 		EnsembleSelect(result, options->metric,
