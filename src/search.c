@@ -460,10 +460,12 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 
 /*
  * Score the best configuration of the highest fidelity reached on every row,
- * when no configuration has been scored there yet and half the time or all
- * but one trial is spent.  Otherwise, on a large table with slow configurations, brackets of
- * row samples can use up the budget and leave only the baseline to deploy.
- * Returns whether it ran a trial.
+ * when none has been scored there and half the time or all but one trial is
+ * spent.  Otherwise slow configurations on a large table can use up the
+ * budget on row samples and leave only the baseline to deploy.  Returns
+ * whether it ran a trial.
+ * NOTE: no regression test reaches this path, which needs timeouts or
+ * failures on the promoted trials.
  */
 static bool
 FastTrack(SearchResult *result, const TrainData *data, const Resampling *resampling,
@@ -477,7 +479,7 @@ FastTrack(SearchResult *result, const TrainData *data, const Resampling *resampl
 	{
 		const Trial *trial = &result->trials[t];
 
-		/* a configuration has had its turn on every row */
+		/* a configuration was already scored on every row */
 		if (trial->fidelity >= 1.0)
 			return false;
 		if (trial->status != TRIAL_OK)

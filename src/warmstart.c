@@ -335,8 +335,8 @@ QualityOn(const Sources *sources, int j, const ScoredConfig *config)
 }
 
 /*
- * Order the first WARM_START_CONFIGS candidates greedily.  Each next one
- * raises most the weighted sum over the source tasks of the best quality
+ * Order the first WARM_START_CONFIGS candidates greedily.  Each next one adds
+ * the most to the weighted sum over the source tasks of the best quality
  * reached on each, so the first has the highest weighted quality.  Ties and
  * the candidates after them follow by weighted quality.
  */
@@ -350,7 +350,7 @@ GreedyOrder(ScoredConfig *candidates, int n, const Sources *sources)
 	ScoredConfig *ordered = palloc(sizeof(ScoredConfig) * Max(n, 1));
 	int			n_ordered = 0;
 
-	/* rows of qualities go by position, which stays with a candidate in qsort */
+	/* a candidate's row of qualities is found by its position, which qsort keeps */
 	for (int c = 0; c < n; c++)
 	{
 		double	   *row = quality + (Size) candidates[c].position * k;
