@@ -40,7 +40,7 @@ ORDER BY r.algorithm, r.task;
 SET client_min_messages = warning;
 SELECT trials = (SELECT count(*) FROM automl_algorithms() WHERE classification)
 	AS one_trial_per_family
-FROM automl_train('iris', 'species', project => 'algorithms_all', seed => 3,
+FROM automl_train('iris', 'species', project => 'algorithms_all', seed => 3, warm_start => false,
 				  max_trials => (SELECT count(*)::integer
 								 FROM automl_algorithms() WHERE classification));
 RESET client_min_messages;

@@ -57,9 +57,11 @@ SELECT k.warm_start_metric, jsonb_array_length(k.warm_start) AS configurations,
 FROM automl.tasks k, first_start f
 WHERE k.id = :portfolio_task AND f.project = 'ws_portfolio';
 
--- l1: the first candidate is the one of the highest quality summed over the
--- 8 nearest tasks, each task weighing exp(-distance / mean distance).
+-- l1 with a fixed list: the first candidate is the one of the highest
+-- quality summed over the 8 nearest tasks, each task weighing
+-- exp(-distance / mean distance).
 SET automl.warm_start_metric = 'l1';
+SET automl.warm_start_adaptive = off;
 SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_l1',
 	seed => 1, max_trials => 4) \gset
 SELECT (SELECT task_id FROM first_start WHERE project = 'ws_l1') AS l1_task \gset
@@ -120,6 +122,56 @@ SELECT warm_start_metric, jsonb_array_length(warm_start) AS neighbours,
 		FROM jsonb_array_elements(warm_start) WITH ORDINALITY AS e(n, i)) d
 	 WHERE d2 IS NOT NULL) AS nearest_first
 FROM automl.tasks WHERE id = :l1_task;
+RESET automl.warm_start_adaptive;
+
+-- l1, adaptive (the default): the first pick weighs the same 8 nearest
+-- tasks, but its candidates also hold the best configuration of every past
+-- task of the kind.
+SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_adaptive',
+	seed => 1, max_trials => 8) \gset
+SELECT (SELECT task_id FROM first_start WHERE project = 'ws_adaptive') AS adaptive_task \gset
+WITH neighbours AS (
+	SELECT (n ->> 'task')::bigint AS task_id, (n ->> 'distance')::float8 AS distance
+	FROM automl.tasks k, jsonb_array_elements(k.warm_start) n WHERE k.id = :adaptive_task
+), weighted AS (
+	SELECT task_id, exp(-distance / (SELECT avg(distance) FROM neighbours)) AS weight
+	FROM neighbours
+), ranked AS (
+	SELECT q.task_id, q.algorithm, q.hyperparameters,
+		row_number() OVER (PARTITION BY q.task_id ORDER BY q.gain DESC, q.trial_number) AS rank
+	FROM trial_quality q JOIN automl.tasks k ON k.id = q.task_id
+	WHERE q.algorithm <> 'baseline' AND k.task = 'classification' AND k.id < :adaptive_task
+), candidates AS (
+	SELECT DISTINCT algorithm, hyperparameters FROM ranked
+	WHERE rank = 1 OR (rank <= 3 AND task_id IN (SELECT task_id FROM weighted))
+), scored AS (
+	SELECT c.algorithm, c.hyperparameters, sum(w.weight * q.quality) AS score
+	FROM candidates c
+	JOIN trial_quality q USING (algorithm, hyperparameters)
+	JOIN weighted w USING (task_id)
+	GROUP BY 1, 2 ORDER BY score DESC LIMIT 1
+)
+SELECT s.algorithm = f.algorithm AND s.hyperparameters = f.hyperparameters AS adaptive_first
+FROM scored s, first_start f WHERE f.project = 'ws_adaptive';
+-- Every later start configuration is a distinct one some past task tried.
+SELECT count(*) AS start_trials,
+	count(DISTINCT (t.algorithm, t.hyperparameters)) AS distinct_configurations,
+	bool_and(EXISTS (SELECT 1 FROM automl.trials p WHERE p.task_id < :adaptive_task
+		AND p.algorithm = t.algorithm AND p.hyperparameters = t.hyperparameters)) AS from_past_tasks
+FROM automl.trials t WHERE t.task_id = :adaptive_task AND t.budget ->> 'source' = 'start';
+-- The choice follows the scores and the catalog only: with the run's own
+-- task dropped, a second run with the same seed starts the same way.
+CREATE TEMP TABLE first_run AS
+SELECT trial_number, algorithm, hyperparameters FROM automl.trials
+WHERE task_id = :adaptive_task AND budget ->> 'source' = 'start';
+SELECT automl_drop_project('ws_adaptive');
+SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_adaptive',
+	seed => 1, max_trials => 8) \gset
+SELECT count(*) AS compared,
+	bool_and(a.algorithm = b.algorithm AND a.hyperparameters = b.hyperparameters) AS same_starts
+FROM first_run a JOIN automl.trials b USING (trial_number)
+WHERE b.task_id = (SELECT task_id FROM first_start WHERE project = 'ws_adaptive')
+	AND b.budget ->> 'source' = 'start';
 
 -- simple: the best configuration of the nearest task by four simple
 -- meta-features comes first.
@@ -140,5 +192,6 @@ SELECT s.warm_start_metric, s.warm_start <> l.warm_start AS different_neighbours
 FROM automl.tasks s, automl.tasks l WHERE s.id = :simple_task AND l.id = :l1_task;
 
 RESET automl.warm_start_metric;
-SELECT automl_drop_project(name) FROM (VALUES ('ws_portfolio'), ('ws_l1'), ('ws_simple')) v(name);
+SELECT automl_drop_project(name) FROM (VALUES ('ws_portfolio'), ('ws_l1'), ('ws_adaptive'),
+	('ws_simple')) v(name);
 RESET client_min_messages;

@@ -24,6 +24,7 @@ int			automl_cv_repeats = 1;
 int			automl_repeated_cv_threshold = 2000;
 int			automl_max_onehot_levels = 20;
 int			automl_warm_start_metric = WARM_METRIC_AUTO;
+bool		automl_warm_start_adaptive = true;
 
 static const struct config_enum_entry warm_start_metric_options[] = {
 	{"auto", WARM_METRIC_AUTO, false},
@@ -88,6 +89,13 @@ _PG_init(void)
 							 "portfolio ignores the new task's meta-features.",
 							 &automl_warm_start_metric, WARM_METRIC_AUTO,
 							 warm_start_metric_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("automl.warm_start_adaptive",
+							 "Chooses each warm-start configuration after the scores of the ones before.",
+							 "When off, the l1 and learned metrics hand the search a fixed list, "
+							 "as simple and portfolio always do.",
+							 &automl_warm_start_adaptive, true,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("automl");

@@ -37,6 +37,7 @@ typedef enum WarmStartMetric
 } WarmStartMetric;
 
 extern int	automl_warm_start_metric;
+extern bool automl_warm_start_adaptive;
 
 /* Seconds on a monotonic clock, for deadlines and fit times. */
 extern double AutomlNow(void);

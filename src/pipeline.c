@@ -370,6 +370,14 @@ CheckStartFamilies(const TrainRequest *request, TaskKind task)
 	}
 }
 
+/* SearchOptions.next_start of an adaptive warm start. */
+static bool
+NextWarmStart(void *arg, const double *gains, int n_gains, const ModelFamily **family,
+			  double *config)
+{
+	return WarmStartNext((WarmStart *) arg, gains, n_gains, family, config);
+}
+
 /*
  * The search's start configurations: the deployed one on a retrain, then
  * the caller's start_configurations, then those of the nearest past tasks.
@@ -412,6 +420,12 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 	}
 	if (ws && ws->n_neighbours > 0)
 	{
+		if (ws->adaptive)
+		{
+			options->adaptive_from = options->n_start;
+			options->next_start = NextWarmStart;
+			options->next_start_arg = ws;
+		}
 		memcpy(options->start_families + options->n_start, ws->families,
 			   sizeof(ModelFamily *) * ws->n);
 		memcpy(configs + (Size) options->n_start * AUTOML_MAX_PARAMS, ws->configs,

@@ -373,15 +373,33 @@ RunBracket(SearchResult *result, const TrainData *data, const Resampling *resamp
 	pfree(alive);
 }
 
-/* True when a trial already evaluated this configuration. */
-static bool
-AlreadyTried(const SearchResult *result, const ModelFamily *family, const double *config)
+/* Return the first trial that evaluated this configuration, or -1. */
+static int
+FindTrial(const SearchResult *result, const ModelFamily *family, const double *config)
 {
 	for (int t = 0; t < result->n_trials; t++)
 		if (result->trials[t].family == family &&
 			memcmp(result->trials[t].config, config, sizeof(double) * family->n_params) == 0)
-			return true;
-	return false;
+			return t;
+	return -1;
+}
+
+/* Gain of trial t over the baseline (trial 0) under the metric; 0 if none or failed. */
+static double
+GainOverBaseline(const SearchResult *result, const SearchOptions *options, int t)
+{
+	const Trial *trial;
+	double		base = result->trials[0].score;
+	double		gain;
+
+	if (t < 0)
+		return 0.0;
+	trial = &result->trials[t];
+	if (trial->status != TRIAL_OK || !isfinite(trial->score) || !isfinite(base))
+		return 0.0;
+	gain = MetricGetInfo(options->metric)->higher_is_better
+		? trial->score - base : base - trial->score;
+	return Max(gain, 0.0);
 }
 
 /* Evaluate one fixed configuration unless it was tried.  Returns its trial index, or -1. */
@@ -390,7 +408,7 @@ RunFixed(SearchResult *result, const TrainData *data, const Resampling *resampli
 		 const SearchOptions *options, const ModelFamily *family, const double *config,
 		 double fidelity, const char *source)
 {
-	if (AlreadyTried(result, family, config))
+	if (FindTrial(result, family, config) >= 0)
 		return -1;
 	AddTrial(result, family, config, fidelity, source);
 	EvaluateLast(result, data, resampling, options);
@@ -410,6 +428,8 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 {
 	int		   *alive = palloc(sizeof(int) * (options->n_start + options->n_families + 1));
 	int			n_alive = 0;
+	double	   *gains = palloc(sizeof(double) * (options->n_start + 1));
+	int			n_gains = 0;
 	double		fidelity;
 
 	/* Screening pays off only when the trial budget covers the promotions. */
@@ -433,6 +453,7 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 		bool		start = c < options->n_start;
 		const ModelFamily *family;
 		double		config[AUTOML_MAX_PARAMS];
+		bool		adaptive = false;
 		int			t;
 
 		if (OutOfBudget(result, options, resampling, max_trials))
@@ -442,6 +463,9 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 			family = options->start_families[c];
 			memcpy(config, options->start_configs + (Size) c * AUTOML_MAX_PARAMS,
 				   sizeof(config));
+			if (c >= options->adaptive_from && options->next_start &&
+				options->next_start(options->next_start_arg, gains, n_gains, &family, config))
+				adaptive = true;
 		}
 		else
 		{
@@ -452,10 +476,14 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 					 start ? "start" : "default");
 		if (t >= 0)
 			alive[n_alive++] = t;
+		if (adaptive)
+			gains[n_gains++] = GainOverBaseline(result, options,
+												t >= 0 ? t : FindTrial(result, family, config));
 	}
 	PromoteRungs(result, data, resampling, options, alive, n_alive, rungs,
 				 FIXED_MIN_PROMOTED, max_trials);
 	pfree(alive);
+	pfree(gains);
 }
 
 /*

@@ -26,6 +26,17 @@ typedef struct SearchOptions
 	int			n_start;
 	const ModelFamily **start_families;
 	const double *start_configs;	/* n_start x AUTOML_MAX_PARAMS */
+
+	/*
+	 * When next_start is set, the start configurations from adaptive_from
+	 * on come from it one at a time.  It gets the gains over the baseline
+	 * of the ones it chose before; when it returns false, the listed one
+	 * runs.
+	 */
+	int			adaptive_from;
+	bool		(*next_start) (void *arg, const double *gains, int n_gains,
+							   const ModelFamily **family, double *config);
+	void	   *next_start_arg;
 } SearchOptions;
 
 typedef enum TrialStatus

@@ -33,6 +33,16 @@
  * configuration.  The static portfolio is ordered the same way over all
  * past tasks, each weighing 1.  The list is deduplicated, restricted to the
  * families searched in this run and capped at WARM_START_CONFIGS.
+ *
+ * With automl.warm_start_adaptive (l1 and learned), that list only fixes
+ * how many configurations the search gets.  WarmStartNext chooses them one
+ * at a time from a larger candidate set, the best configuration of each of
+ * the ADAPTIVE_POOL nearest tasks besides the neighbours' ones, all scored
+ * on every pool task.  The first is picked over the nearest tasks as above.
+ * Later ones weigh the pool tasks whose qualities of the configurations
+ * tried so far look most like the gains the new task showed, so a task
+ * that behaves like a past one follows it even when the meta-features
+ * placed it elsewhere.
  */
 #include "postgres.h"
 
@@ -55,6 +65,10 @@
 #define PAST_TASK_LIMIT 2000
 /* Number of top configurations by mean quality that the static portfolio orders. */
 #define PORTFOLIO_CANDIDATES 40
+/* Past tasks the adaptive order scores its candidates on, nearest first. */
+#define ADAPTIVE_POOL 200
+/* Pool tasks whose qualities best match the new task's scores, which weigh. */
+#define ADAPTIVE_MATCHES WARM_START_NEIGHBOURS
 
 /* The meta-features the distance and the task encoder use. */
 const char *const warm_start_features[] = {
@@ -467,6 +481,179 @@ PortfolioStart(WarmStart *ws, TaskKind task, const ModelFamily **families, int n
 							   n_tasks == 1 ? "task" : "tasks");
 }
 
+/*
+ * The adaptive order: every candidate's quality on a pool of past tasks, so
+ * that each next configuration can follow the tasks whose qualities look
+ * like the scores the new task has shown so far.
+ */
+struct WarmStartAdaptive
+{
+	int			n_tasks;		/* pool, nearest first */
+	int			n_near;			/* the nearest ones, which weigh at the start */
+	int			n_candidates;
+	ScoredConfig *candidates;
+	double	   *quality;		/* n_candidates x n_tasks */
+	double	   *prior;			/* per task: exp(-distance / scale) */
+	bool	   *used;			/* per candidate */
+	int		   *chosen;			/* candidates handed out, in order */
+	int			n_chosen;
+};
+
+/*
+ * Score the best configuration of each of the ADAPTIVE_POOL nearest tasks,
+ * and the best TRIALS_PER_NEIGHBOUR of the k nearest, on every pool task.
+ */
+static WarmStartAdaptive *
+AdaptiveBuild(const PastTask *past, const Neighbour *order, int n_past, int k,
+			  const ModelFamily **families, int n_families)
+{
+	WarmStartAdaptive *ad = palloc0(sizeof(WarmStartAdaptive));
+	int			pool = Min(n_past, ADAPTIVE_POOL);
+	double		scale = 0.0;
+	Sources		sources;
+
+	ReadSources(&sources, past, order, pool, families, n_families);
+	ad->n_tasks = pool;
+	ad->n_near = k;
+	ad->candidates = palloc(sizeof(ScoredConfig) * (pool + k * TRIALS_PER_NEIGHBOUR + 1));
+	for (int j = 0; j < pool; j++)
+	{
+		int			keep = j < k ? TRIALS_PER_NEIGHBOUR : 1;
+
+		for (int t = 0; t < Min(sources.n_read[j], keep); t++)
+			AddCandidate(ad->candidates, &ad->n_candidates,
+						 &sources.tried[(Size) j * TRIALS_READ + t]);
+	}
+	ad->quality = palloc(sizeof(double) * Max(ad->n_candidates, 1) * Max(pool, 1));
+	for (int c = 0; c < ad->n_candidates; c++)
+		for (int j = 0; j < pool; j++)
+			ad->quality[(Size) c * pool + j] = QualityOn(&sources, j, &ad->candidates[c]);
+	for (int j = 0; j < k; j++)
+		scale += order[j].distance / k;
+	ad->prior = palloc(sizeof(double) * Max(pool, 1));
+	for (int j = 0; j < pool; j++)
+		ad->prior[j] = scale > 0.0 && isfinite(order[j].distance)
+			? exp(-order[j].distance / scale) : 1.0;
+	ad->used = palloc0(sizeof(bool) * Max(ad->n_candidates, 1));
+	ad->chosen = palloc(sizeof(int) * WARM_START_CONFIGS);
+	pfree(sources.tried);
+	pfree(sources.n_read);
+	pfree(sources.weight);
+	return ad;
+}
+
+/*
+ * Weigh the pool tasks by how well their qualities of the configurations
+ * handed out so far match the gains observed on the new task, both scaled
+ * to 1 at their best.  The ADAPTIVE_MATCHES closest weigh
+ * exp(-d / mean d) * sqrt(prior), the others 0.
+ */
+static void
+AdaptiveWeights(const WarmStartAdaptive *ad, const double *gains, double *weight)
+{
+	int			n = ad->n_tasks;
+	int			m = Min(ADAPTIVE_MATCHES, n);
+	Neighbour  *match = palloc(sizeof(Neighbour) * Max(n, 1));
+	double		top = 0.0;
+	double		scale = 0.0;
+
+	for (int i = 0; i < ad->n_chosen; i++)
+		top = Max(top, gains[i]);
+	for (int j = 0; j < n; j++)
+	{
+		double		best_here = 0.0;
+		double		d = 0.0;
+
+		for (int i = 0; i < ad->n_chosen; i++)
+			best_here = Max(best_here, ad->quality[(Size) ad->chosen[i] * n + j]);
+		for (int i = 0; i < ad->n_chosen; i++)
+		{
+			double		seen = top > 0.0 ? gains[i] / top : 0.0;
+			double		here = best_here > 0.0
+				? ad->quality[(Size) ad->chosen[i] * n + j] / best_here : 0.0;
+
+			d += (seen - here) * (seen - here) / ad->n_chosen;
+		}
+		match[j].index = j;
+		match[j].distance = d;
+		weight[j] = 0.0;
+	}
+	qsort(match, n, sizeof(Neighbour), CompareNeighbours);
+	for (int j = 0; j < m; j++)
+		scale += match[j].distance / m;
+	for (int j = 0; j < m; j++)
+		weight[match[j].index] = (scale > 0.0 ? exp(-match[j].distance / scale) : 1.0) *
+			sqrt(ad->prior[match[j].index]);
+	pfree(match);
+}
+
+/*
+ * Return the unused candidate that raises most the weighted sum over the
+ * pool of the best quality reached on each task; ties go to the higher
+ * weighted quality, then to the earlier candidate.  -1 when none is left.
+ */
+static int
+AdaptivePick(const WarmStartAdaptive *ad, const double *weight)
+{
+	int			n = ad->n_tasks;
+	double	   *reached = palloc0(sizeof(double) * Max(n, 1));
+	int			best = -1;
+	double		best_gain = 0.0;
+	double		best_sum = 0.0;
+
+	for (int i = 0; i < ad->n_chosen; i++)
+		for (int j = 0; j < n; j++)
+			reached[j] = Max(reached[j], ad->quality[(Size) ad->chosen[i] * n + j]);
+	for (int c = 0; c < ad->n_candidates; c++)
+	{
+		const double *row = ad->quality + (Size) c * n;
+		double		gain = 0.0;
+		double		sum = 0.0;
+
+		if (ad->used[c])
+			continue;
+		for (int j = 0; j < n; j++)
+		{
+			gain += weight[j] * Max(row[j] - reached[j], 0.0);
+			sum += weight[j] * row[j];
+		}
+		if (best < 0 || gain > best_gain || (gain == best_gain && sum > best_sum))
+		{
+			best = c;
+			best_gain = gain;
+			best_sum = sum;
+		}
+	}
+	pfree(reached);
+	return best;
+}
+
+bool
+WarmStartNext(WarmStart *ws, const double *gains, int n_gains,
+			  const ModelFamily **family, double *config)
+{
+	WarmStartAdaptive *ad = ws->adaptive;
+	double	   *weight;
+	int			c;
+
+	if (ad == NULL || ad->n_chosen >= ws->n || n_gains != ad->n_chosen)
+		return false;
+	weight = palloc0(sizeof(double) * Max(ad->n_tasks, 1));
+	if (ad->n_chosen == 0)
+		memcpy(weight, ad->prior, sizeof(double) * ad->n_near);
+	else
+		AdaptiveWeights(ad, gains, weight);
+	c = AdaptivePick(ad, weight);
+	pfree(weight);
+	if (c < 0)
+		return false;
+	ad->used[c] = true;
+	ad->chosen[ad->n_chosen++] = c;
+	*family = ad->candidates[c].family;
+	memcpy(config, ad->candidates[c].config, sizeof(double) * AUTOML_MAX_PARAMS);
+	return true;
+}
+
 /* Return the metric automl.warm_start_metric sets, with auto resolved. */
 static WarmStartMetric
 ChosenMetric(const TaskEncoder *encoder)
@@ -576,7 +763,9 @@ WarmStartFind(const char *meta_json, TaskKind task, const ModelFamily **families
 	FillList(ws, candidates, n);
 	ws->n_neighbours = k;
 	ws->neighbours_json = NeighboursJson(past, order, k, per_task);
-	ws->description = psprintf("the %d nearest past %s (%s)", k, k == 1 ? "task" : "tasks",
-							   MetricLabel(metric));
+	if (automl_warm_start_adaptive && metric != WARM_METRIC_SIMPLE && n > 0)
+		ws->adaptive = AdaptiveBuild(past, order, n_past, k, families, n_families);
+	ws->description = psprintf("the %d nearest past %s (%s%s)", k, k == 1 ? "task" : "tasks",
+							   MetricLabel(metric), ws->adaptive ? ", adaptive" : "");
 	return ws;
 }

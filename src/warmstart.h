@@ -14,6 +14,8 @@ extern const char *const warm_start_features[];
 /* Read those meta-features from a JSON object; NaN where absent or null. */
 extern void WarmStartReadFeatures(const char *json, double *out);
 
+typedef struct WarmStartAdaptive WarmStartAdaptive;
+
 typedef struct WarmStart
 {
 	int			n;				/* configurations */
@@ -23,6 +25,7 @@ typedef struct WarmStart
 	char	   *neighbours_json;	/* [{"task", "relation", "distance", ...}] */
 	char	   *description;	/* where the configurations come from, for NOTICEs */
 	WarmStartMetric metric;		/* the metric used, auto resolved */
+	WarmStartAdaptive *adaptive;	/* for WarmStartNext, or NULL */
 } WarmStart;
 
 /*
@@ -32,6 +35,17 @@ typedef struct WarmStart
  */
 extern WarmStart *WarmStartFind(const char *meta_json, TaskKind task,
 								const ModelFamily **families, int n_families);
+
+/*
+ * Choose the next of the n configurations of an adaptive warm start, given
+ * the gains over the baseline that the ones it chose before reached on the
+ * new task, in order (n_gains of them, 0 for a failed one).  The first comes
+ * from the nearest tasks.  Each next one follows the past tasks whose
+ * qualities of the configurations tried so far match those gains best.
+ * Returns false when the warm start is not adaptive or has no more.
+ */
+extern bool WarmStartNext(WarmStart *ws, const double *gains, int n_gains,
+						  const ModelFamily **family, double *config);
 
 /* The automl.warm_start_metric value of a metric, such as "l1". */
 extern const char *WarmStartMetricName(WarmStartMetric metric);

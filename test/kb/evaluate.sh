@@ -18,8 +18,11 @@
 #   l1         L1 on min-max-scaled meta-features (auto-sklearn 1.0)
 #   simple     1-NN on four simple meta-features (FLAML's zero-shot)
 #   learned    the learned task metric
+#   adaptive   the learned task metric, each configuration chosen after the
+#              scores of the ones before (automl.warm_start_adaptive)
 #
-# the warm methods with EVAL_WARM_TRIALS trials.  A method's normalised
+# the warm methods with EVAL_WARM_TRIALS trials.  All but adaptive hand the
+# search a fixed list, as the methods they follow do.  A method's normalised
 # regret after k trials (the baseline not counted) is
 # (best - best of its first k) / (best - baseline), where best is the best
 # cross-validated score any method or the knowledge base reached on the
@@ -55,7 +58,7 @@ folds=${EVAL_FOLDS:-5}
 per_family=${EVAL_PER_FAMILY:-1}
 cold_trials=${EVAL_COLD_TRIALS:-50}
 warm_trials=${EVAL_WARM_TRIALS:-25}
-methods=(cold portfolio l1 simple learned)
+methods=(cold portfolio l1 simple learned adaptive)
 if [ "${EVAL_RETRIEVAL:-0}" = 1 ]; then
 	methods=(l1 simple learned)
 	warm_trials=0
@@ -140,14 +143,17 @@ SQL
 # Train held-out task $1 of kind $2 by method $3 in fold database $4 and
 # copy its trials and retrieved neighbours into schema eval.
 run_method() {
-	local name=$1 kind=$2 method=$3 db=$4 trials=$warm_trials metric=$3 warm=true
+	local name=$1 kind=$2 method=$3 db=$4 trials=$warm_trials metric=$3 warm=true adaptive=off
 	if [ "$method" = cold ]; then
 		trials=$cold_trials metric=auto warm=false
+	elif [ "$method" = adaptive ]; then
+		metric=learned adaptive=on
 	fi
 	"${PSQL[@]}" -d "$db" -v name="$name" -v kind="$kind" -v metric="$metric" \
-		-v warm="$warm" -v trials="$trials" >/dev/null 2>"$work/err" <<'SQL' || {
+		-v warm="$warm" -v trials="$trials" -v adaptive="$adaptive" >/dev/null 2>"$work/err" <<'SQL' || {
 SET client_min_messages = warning;
 SET automl.warm_start_metric = :'metric';
+SET automl.warm_start_adaptive = :'adaptive';
 -- the folds of the knowledge base's scores, which set each task's best
 SET automl.cv_repeats = 1;
 SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'eval_run',
@@ -335,7 +341,7 @@ SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s |', method,
 	max(:"column") FILTER (WHERE k = 25), coalesce(max(:"column") FILTER (WHERE k = 50)::text, ''),
 	max(tasks))
 FROM eval.regret_summary GROUP BY method
-ORDER BY array_position(ARRAY['cold', 'portfolio', 'l1', 'simple', 'learned'], method);
+ORDER BY array_position(ARRAY['cold', 'portfolio', 'l1', 'simple', 'learned', 'adaptive'], method);
 SQL
 }
 
@@ -351,7 +357,7 @@ SELECT format('| %s | %s | %s | %s | %s |', w.method, count(*),
 FROM eval.regret w JOIN eval.regret c ON c.name = w.name AND c.method = 'cold'
 	AND c.k = :cold_trials
 WHERE w.k = 10 AND w.method <> 'cold' GROUP BY w.method
-ORDER BY array_position(ARRAY['portfolio', 'l1', 'simple', 'learned'], w.method);
+ORDER BY array_position(ARRAY['portfolio', 'l1', 'simple', 'learned', 'adaptive'], w.method);
 SQL
 	echo
 	echo "| retrieval | tasks | mean NDCG@5 | median NDCG@5 |"
