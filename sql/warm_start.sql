@@ -159,6 +159,98 @@ SELECT count(*) AS start_trials,
 	bool_and(EXISTS (SELECT 1 FROM automl.trials p WHERE p.task_id < :adaptive_task
 		AND p.algorithm = t.algorithm AND p.hyperparameters = t.hyperparameters)) AS from_past_tasks
 FROM automl.trials t WHERE t.task_id = :adaptive_task AND t.budget ->> 'source' = 'start';
+-- Every later pick, recomputed.  Past tasks are ranked by the L1 distance
+-- (min-max scaled meta-features, averaged over those both tasks have).
+-- After n start trials, a past task's match distance d is the mean squared
+-- difference between the trials' gains over the baseline and the task's
+-- qualities of their configurations, each scaled to 1 at its best.  The 8
+-- best matches weigh exp(-d / mean d) (1 when every d is 0) times
+-- sqrt(exp(-distance / mean distance of the 8 nearest)), and the next pick
+-- most raises their weighted sum of the best quality reached.
+CREATE TEMP TABLE adaptive_pool AS
+WITH features(name) AS (VALUES ('log_rows'), ('log_columns'), ('columns_per_row'),
+	('numeric_share'), ('missing_share'), ('rows_with_missing_share'), ('mean_category_levels'),
+	('skewness_mean'), ('kurtosis_mean'), ('target_correlation_mean'),
+	('target_correlation_max'), ('feature_correlation_mean'), ('pca_components_95_share'),
+	('pca_first_share'), ('n_classes'), ('class_entropy'), ('majority_class_share'),
+	('minority_class_share'), ('target_skewness'), ('mutual_information_mean'),
+	('mutual_information_max'), ('attribute_entropy_mean'), ('landmark_1nn'),
+	('landmark_stump'), ('landmark_naive_bayes'), ('landmark_linear')
+), tasks AS (
+	SELECT k.id, k.meta_features FROM automl.tasks k
+	WHERE k.task = 'classification' AND (k.id = :adaptive_task OR (k.id < :adaptive_task
+		AND EXISTS (SELECT 1 FROM automl.trials t WHERE t.task_id = k.id
+			AND t.status = 'ok' AND t.algorithm <> 'baseline')))
+), scaled AS (
+	SELECT id, name, coalesce((v - min(v) OVER w) / nullif(max(v) OVER w - min(v) OVER w, 0), 0) AS v
+	FROM (SELECT t.id, f.name, (t.meta_features ->> f.name)::float8 AS v
+		  FROM tasks t, features f) raw
+	WHERE v IS NOT NULL WINDOW w AS (PARTITION BY name)
+), distances AS (
+	SELECT p.id AS task_id, avg(abs(p.v - n.v)) AS distance
+	FROM scaled p JOIN scaled n ON n.name = p.name AND n.id = :adaptive_task
+	WHERE p.id <> :adaptive_task GROUP BY p.id
+)
+SELECT task_id, distance, row_number() OVER (ORDER BY distance, task_id DESC) AS position
+FROM distances;
+WITH prior AS (
+	SELECT task_id, position, exp(-distance / (SELECT avg(distance) FROM adaptive_pool
+		WHERE position <= 8)) AS weight
+	FROM adaptive_pool
+), quality AS (
+	SELECT q.task_id, q.algorithm, q.hyperparameters, max(q.quality) AS quality
+	FROM trial_quality q JOIN prior USING (task_id) WHERE q.algorithm <> 'baseline'
+	GROUP BY 1, 2, 3
+), ranked AS (
+	SELECT q.task_id, p.position, q.algorithm, q.hyperparameters,
+		row_number() OVER (PARTITION BY q.task_id ORDER BY q.gain DESC, q.trial_number) AS rank
+	FROM trial_quality q JOIN prior p USING (task_id) WHERE q.algorithm <> 'baseline'
+), candidates AS (
+	SELECT algorithm, hyperparameters, min(position * 4 + rank) AS listed FROM ranked
+	WHERE rank = 1 OR (rank <= 3 AND position <= 8) GROUP BY 1, 2
+), starts AS (
+	SELECT s.trial_number, s.algorithm, s.hyperparameters, greatest(s.score - b.score, 0) AS gain
+	FROM automl.trials s JOIN automl.trials b ON b.task_id = s.task_id AND b.trial_number = 1
+	WHERE s.task_id = :adaptive_task AND s.budget ->> 'source' = 'start'
+), steps AS (
+	-- step n: the first n start trials are known, trial n + 2 is picked
+	SELECT n FROM generate_series(1, (SELECT count(*) - 1 FROM starts)::integer) n
+), seen AS (
+	SELECT n, s.trial_number, s.algorithm, s.hyperparameters,
+		coalesce(s.gain / nullif(max(s.gain) OVER (PARTITION BY n), 0), 0) AS seen
+	FROM steps JOIN starts s ON s.trial_number <= n + 1
+), observed AS (
+	SELECT e.n, p.task_id, p.position, p.weight AS prior, e.seen,
+		coalesce(q.quality, 0) AS quality
+	FROM seen e CROSS JOIN prior p
+	LEFT JOIN quality q ON q.task_id = p.task_id AND q.algorithm = e.algorithm
+		AND q.hyperparameters = e.hyperparameters
+), matched AS (
+	SELECT n, task_id, position, prior, reached, d,
+		row_number() OVER (PARTITION BY n ORDER BY d, position) AS match_rank
+	FROM (SELECT n, task_id, position, prior, max(quality) AS reached,
+			avg((seen - coalesce(quality / nullif(top, 0), 0)) ^ 2) AS d
+		  FROM (SELECT o.*, max(quality) OVER (PARTITION BY n, task_id) AS top FROM observed o) o
+		  GROUP BY 1, 2, 3, 4) per_task
+), weighted AS (
+	SELECT n, task_id, reached, CASE WHEN avg(d) OVER (PARTITION BY n) > 0
+		THEN exp(-d / avg(d) OVER (PARTITION BY n)) ELSE 1 END * sqrt(prior) AS weight
+	FROM matched WHERE match_rank <= 8
+), picks AS (
+	SELECT DISTINCT ON (w.n) w.n, c.algorithm, c.hyperparameters
+	FROM candidates c CROSS JOIN weighted w
+	LEFT JOIN quality q ON q.task_id = w.task_id AND q.algorithm = c.algorithm
+		AND q.hyperparameters = c.hyperparameters
+	WHERE NOT EXISTS (SELECT 1 FROM seen e WHERE e.n = w.n AND e.algorithm = c.algorithm
+		AND e.hyperparameters = c.hyperparameters)
+	GROUP BY w.n, c.algorithm, c.hyperparameters, c.listed
+	ORDER BY w.n, sum(w.weight * greatest(coalesce(q.quality, 0) - w.reached, 0)) DESC,
+		sum(w.weight * coalesce(q.quality, 0)) DESC, c.listed
+)
+SELECT count(*) AS picks_checked,
+	count(*) FILTER (WHERE p.algorithm = s.algorithm AND p.hyperparameters = s.hyperparameters)
+		AS picks_matching
+FROM picks p JOIN starts s ON s.trial_number = p.n + 2;
 -- The choice follows the scores and the catalog only: with the run's own
 -- task dropped, a second run with the same seed starts the same way.
 CREATE TEMP TABLE first_run AS
