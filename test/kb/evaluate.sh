@@ -394,7 +394,10 @@ SQL
 		echo "cross-validation folds: $counts. Cold start runs $cold_trials trials,"
 		echo "each warm start $warm_trials. Regret is normalised: 0 at the best cross-validated score"
 		echo "any method or the knowledge base reached on the task, 1 at the baseline. Counts of"
-		echo "trials leave out the baseline."
+		echo "trials leave out the baseline. \`portfolio\`, \`l1\`, \`simple\` and \`learned\` hand the search"
+		echo "a fixed list of start configurations. \`adaptive\` is the learned metric with"
+		echo "\`automl.warm_start_adaptive\` on, the default: it chooses each configuration after the"
+		echo "scores of the ones before."
 		echo
 		echo "Mean normalised regret after k trials:"
 		echo
