@@ -49,6 +49,7 @@
 #include <math.h>
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -526,14 +527,21 @@ AdaptiveBuild(const PastTask *past, const Neighbour *order, int n_past, int k,
 	}
 	ad->quality = palloc(sizeof(double) * Max(ad->n_candidates, 1) * Max(pool, 1));
 	for (int c = 0; c < ad->n_candidates; c++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		for (int j = 0; j < pool; j++)
 			ad->quality[(Size) c * pool + j] = QualityOn(&sources, j, &ad->candidates[c]);
+	}
 	for (int j = 0; j < k; j++)
 		scale += order[j].distance / k;
 	ad->prior = palloc(sizeof(double) * Max(pool, 1));
 	for (int j = 0; j < pool; j++)
-		ad->prior[j] = scale > 0.0 && isfinite(order[j].distance)
-			? exp(-order[j].distance / scale) : 1.0;
+	{
+		if (!isfinite(order[j].distance))
+			ad->prior[j] = 0.0; /* no meta-feature in common */
+		else
+			ad->prior[j] = scale > 0.0 ? exp(-order[j].distance / scale) : 1.0;
+	}
 	ad->used = palloc0(sizeof(bool) * Max(ad->n_candidates, 1));
 	ad->chosen = palloc(sizeof(int) * WARM_START_CONFIGS);
 	pfree(sources.tried);
@@ -588,9 +596,9 @@ AdaptiveWeights(const WarmStartAdaptive *ad, const double *gains, double *weight
 }
 
 /*
- * Return the unused candidate that raises most the weighted sum over the
- * pool of the best quality reached on each task; ties go to the higher
- * weighted quality, then to the earlier candidate.  -1 when none is left.
+ * Return the unused candidate that most raises the weighted sum over the
+ * pool of the best quality reached on each task, or -1 when none is left.
+ * Ties go to the higher weighted quality, then to the earlier candidate.
  */
 static int
 AdaptivePick(const WarmStartAdaptive *ad, const double *weight)
