@@ -18,11 +18,12 @@
 #   l1         L1 on min-max-scaled meta-features (auto-sklearn 1.0)
 #   simple     1-NN on four simple meta-features (FLAML's zero-shot)
 #   learned    the learned task metric
-#   adaptive   the learned task metric, each configuration chosen after the
-#              scores of the ones before (automl.warm_start_adaptive)
+#   l1_adaptive       l1, each configuration chosen after the scores of the
+#                     ones before (automl.warm_start_adaptive, the default)
+#   learned_adaptive  the learned task metric, adaptive too
 #
-# the warm methods with EVAL_WARM_TRIALS trials.  All but adaptive hand the
-# search a fixed list, as the methods they follow do.  A method's normalised
+# the warm methods with EVAL_WARM_TRIALS trials.  The others hand the search
+# a fixed list, as the methods they follow do.  A method's normalised
 # regret after k trials (the baseline not counted) is
 # (best - best of its first k) / (best - baseline), where best is the best
 # cross-validated score any method or the knowledge base reached on the
@@ -44,6 +45,9 @@
 #   EVAL_COLD_TRIALS  trials of a cold start, the baseline not counted (default 50)
 #   EVAL_WARM_TRIALS  trials of a warm start, the baseline not counted (default 25)
 #   EVAL_TASKS        space-separated task names to evaluate instead
+#   EVAL_METHODS      space-separated methods to run instead of all of them
+#   EVAL_APPEND       set to 1 to add the runs of EVAL_METHODS to those schema
+#                     eval holds (replacing theirs) instead of starting anew
 #   EVAL_RETRIEVAL    set to 1 to measure only NDCG@5: the neighbour methods
 #                     run the baseline alone, nothing is written to the docs
 set -uo pipefail
@@ -58,7 +62,8 @@ folds=${EVAL_FOLDS:-5}
 per_family=${EVAL_PER_FAMILY:-1}
 cold_trials=${EVAL_COLD_TRIALS:-50}
 warm_trials=${EVAL_WARM_TRIALS:-25}
-methods=(cold portfolio l1 simple learned adaptive)
+all_methods=(cold portfolio l1 simple learned l1_adaptive learned_adaptive)
+read -r -a methods <<<"${EVAL_METHODS:-${all_methods[*]}}"
 if [ "${EVAL_RETRIEVAL:-0}" = 1 ]; then
 	methods=(l1 simple learned)
 	warm_trials=0
@@ -146,8 +151,8 @@ run_method() {
 	local name=$1 kind=$2 method=$3 db=$4 trials=$warm_trials metric=$3 warm=true adaptive=off
 	if [ "$method" = cold ]; then
 		trials=$cold_trials metric=auto warm=false
-	elif [ "$method" = adaptive ]; then
-		metric=learned adaptive=on
+	elif [[ $method == *_adaptive ]]; then
+		metric=${method%_adaptive} adaptive=on
 	fi
 	"${PSQL[@]}" -d "$db" -v name="$name" -v kind="$kind" -v metric="$metric" \
 		-v warm="$warm" -v trials="$trials" -v adaptive="$adaptive" >/dev/null 2>"$work/err" <<'SQL' || {
@@ -341,7 +346,7 @@ SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s |', method,
 	max(:"column") FILTER (WHERE k = 25), coalesce(max(:"column") FILTER (WHERE k = 50)::text, ''),
 	max(tasks))
 FROM eval.regret_summary GROUP BY method
-ORDER BY array_position(ARRAY['cold', 'portfolio', 'l1', 'simple', 'learned', 'adaptive'], method);
+ORDER BY array_position(ARRAY['cold', 'portfolio', 'l1', 'simple', 'learned', 'l1_adaptive', 'learned_adaptive'], method);
 SQL
 }
 
@@ -357,7 +362,7 @@ SELECT format('| %s | %s | %s | %s | %s |', w.method, count(*),
 FROM eval.regret w JOIN eval.regret c ON c.name = w.name AND c.method = 'cold'
 	AND c.k = :cold_trials
 WHERE w.k = 10 AND w.method <> 'cold' GROUP BY w.method
-ORDER BY array_position(ARRAY['portfolio', 'l1', 'simple', 'learned', 'adaptive'], w.method);
+ORDER BY array_position(ARRAY['portfolio', 'l1', 'simple', 'learned', 'l1_adaptive', 'learned_adaptive'], w.method);
 SQL
 	echo
 	echo "| retrieval | tasks | mean NDCG@5 | median NDCG@5 |"
@@ -365,7 +370,7 @@ SQL
 	"${PSQL[@]}" -d "$home_db" -At <<'SQL'
 SELECT format('| %s | %s | %s | %s |', method, count(*), round(avg(ndcg)::numeric, 4),
 	round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ndcg))::numeric, 4))
-FROM eval.ndcg GROUP BY method
+FROM eval.ndcg WHERE method IN ('l1', 'simple', 'learned') GROUP BY method
 ORDER BY array_position(ARRAY['l1', 'simple', 'learned'], method);
 SQL
 }
@@ -395,9 +400,9 @@ SQL
 		echo "each warm start $warm_trials. Regret is normalised: 0 at the best cross-validated score"
 		echo "any method or the knowledge base reached on the task, 1 at the baseline. Counts of"
 		echo "trials leave out the baseline. \`portfolio\`, \`l1\`, \`simple\` and \`learned\` hand the search"
-		echo "a fixed list of start configurations. \`adaptive\` is the learned metric with"
-		echo "\`automl.warm_start_adaptive\` on, the default: it chooses each configuration after the"
-		echo "scores of the ones before."
+		echo "a fixed list of start configurations. \`l1_adaptive\` and \`learned_adaptive\` use those"
+		echo "metrics with \`automl.warm_start_adaptive\` on, the default: they choose each"
+		echo "configuration after the scores of the ones before."
 		echo
 		echo "Mean normalised regret after k trials:"
 		echo
@@ -423,8 +428,17 @@ SQL
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 command="bash test/kb/evaluate.sh $*"
-setup_eval_schema
-create_views
+[ "${EVAL_APPEND:-0}" = 1 ] && command="EVAL_APPEND=1 $command"
+[ -n "${EVAL_METHODS:-}" ] && command="EVAL_METHODS='$EVAL_METHODS' $command"
+if [ "${EVAL_APPEND:-0}" = 1 ]; then
+	"${PSQL[@]}" -d "$home_db" -v methods="${methods[*]}" <<'SQL'
+DELETE FROM eval.runs WHERE method = ANY (string_to_array(:'methods', ' '));
+DELETE FROM eval.neighbours WHERE method = ANY (string_to_array(:'methods', ' '));
+SQL
+else
+	setup_eval_schema
+	create_views
+fi
 for ((fold = 0; fold < folds; fold++)); do
 	run_fold "$fold"
 done
