@@ -46,8 +46,8 @@
 #   EVAL_WARM_TRIALS  trials of a warm start, the baseline not counted (default 25)
 #   EVAL_TASKS        space-separated task names to evaluate instead
 #   EVAL_METHODS      space-separated methods to run instead of all of them
-#   EVAL_APPEND       set to 1 to add the runs of EVAL_METHODS to those schema
-#                     eval holds (replacing theirs) instead of starting anew
+#   EVAL_APPEND       set to 1 to add the runs of EVAL_METHODS to those in schema
+#                     eval (replacing theirs) instead of starting anew
 #   EVAL_RETRIEVAL    set to 1 to measure only NDCG@5: the neighbour methods
 #                     run the baseline alone, nothing is written to the docs
 set -uo pipefail
