@@ -41,6 +41,9 @@
 /* Minimum count of fixed configurations promoted at each rung of their bracket. */
 #define FIXED_MIN_PROMOTED 3
 
+/* Share of the time left that a safe pick's projected time on every row may take. */
+#define SAFE_SHARE 0.25
+
 /* Time limit of an evaluation outside the search, such as a landmarker. */
 #define SAFE_EVALUATION_SECONDS 30.0
 
@@ -303,10 +306,84 @@ CompareByScore(const void *a, const void *b, void *arg)
 	return *ia - *ib;
 }
 
+/* True when a trial scored this configuration on every row. */
+static bool
+TriedOnAllRows(const SearchResult *result, const Trial *trial)
+{
+	for (int t = 0; t < result->n_trials; t++)
+	{
+		const Trial *other = &result->trials[t];
+
+		if (other->fidelity >= 1.0 && other->family == trial->family &&
+			memcmp(other->config, trial->config, sizeof(double) * trial->family->n_params) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Return the position in candidates[] (sorted best first) of the first
+ * finished trial whose time scaled up to every row fits in SAFE_SHARE of the
+ * time left, or else of the one with the least scaled time.  Configurations
+ * already tried on every row are skipped.  -1 when none is left.
+ */
+static int
+PickSafe(const SearchResult *result, const SearchOptions *options, const int *candidates,
+		 int n)
+{
+	double		room = SAFE_SHARE * (options->deadline - AutomlNow());
+	int			cheapest = -1;
+	double		cheapest_seconds = 0.0;
+
+	for (int i = 0; i < n; i++)
+	{
+		const Trial *trial = &result->trials[candidates[i]];
+		double		projected;
+
+		if (trial->status != TRIAL_OK || TriedOnAllRows(result, trial))
+			continue;
+		projected = trial->seconds / Max(trial->fidelity, 1e-3);
+		if (projected <= room)
+			return i;
+		if (cheapest < 0 || projected < cheapest_seconds)
+		{
+			cheapest = i;
+			cheapest_seconds = projected;
+		}
+	}
+	return cheapest;
+}
+
+/*
+ * Until a trial on every row is eligible, move the safe pick among the
+ * first n_alive trials of alive[] to the front, so it is the first promoted
+ * to every row.  Returns the count to promote, one more when the safe pick
+ * was not among the first n_next.
+ */
+static int
+PutSafeFirst(const SearchResult *result, const SearchOptions *options, int *alive,
+			 int n_alive, int n_next)
+{
+	int			safe;
+	int			trial;
+
+	if (result->best != 0)
+		return n_next;
+	safe = PickSafe(result, options, alive, n_alive);
+	if (safe <= 0)
+		return n_next;
+	trial = alive[safe];
+	memmove(alive + 1, alive, sizeof(int) * safe);
+	alive[0] = trial;
+	return safe >= n_next ? Min(n_next + 1, n_alive) : n_next;
+}
+
 /*
  * Promote the best of the n_alive trials in alive[], scored on the lowest of
  * the given rungs, up to all rows, keeping a third of them (at least
- * min_keep) at each step.
+ * min_keep) at each step.  While no trial on every row is eligible, the
+ * first one promoted there is a safe pick (PickSafe): a slow configuration
+ * that times out on every row would otherwise leave only the baseline.
  */
 static void
 PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resampling,
@@ -332,6 +409,8 @@ PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resa
 		n_next = Min(Max(n_alive / ETA, min_keep), n_alive);
 		qsort_arg(alive, n_alive, sizeof(int), CompareByScore, sort_arg);
 		fidelity = rung == rungs - 1 ? 1.0 : fidelity * ETA;
+		if (fidelity >= 1.0)
+			n_next = PutSafeFirst(result, options, alive, n_alive, n_next);
 		for (int i = 0; i < n_next; i++)
 		{
 			Trial	   *parent = &result->trials[alive[i]];
@@ -487,8 +566,8 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 }
 
 /*
- * Score the best configuration of the highest fidelity reached on every row,
- * when none has been scored there and half the time or all but one trial is
+ * Score a safe pick (PickSafe) of the highest fidelity reached on every row,
+ * when no trial there is eligible and half the time or all but one trial is
  * spent.  Otherwise slow configurations on a large table can use up the
  * budget on row samples and leave only the baseline to deploy.  Returns
  * whether it ran a trial.
@@ -501,22 +580,26 @@ FastTrack(SearchResult *result, const TrainData *data, const Resampling *resampl
 {
 	int			pick = -1;
 
+	void	   *sort_arg[2] = {result, (void *) &options->metric};
+	int		   *candidates;
+	int			n = 0;
+	double		top = 0.0;
+
 	if (result->best != 0 || (AutomlNow() < halfway && result->n_trials < max_trials - 1))
 		return false;
+	/* the finished trials of the highest fidelity below every row */
 	for (int t = 1; t < result->n_trials; t++)
-	{
-		const Trial *trial = &result->trials[t];
-
-		/* a configuration was already scored on every row */
-		if (trial->fidelity >= 1.0)
-			return false;
-		if (trial->status != TRIAL_OK)
-			continue;
-		if (pick < 0 || trial->fidelity > result->trials[pick].fidelity ||
-			(trial->fidelity == result->trials[pick].fidelity &&
-			 MetricBetter(options->metric, trial->score, result->trials[pick].score)))
-			pick = t;
-	}
+		if (result->trials[t].status == TRIAL_OK && result->trials[t].fidelity < 1.0)
+			top = Max(top, result->trials[t].fidelity);
+	candidates = palloc(sizeof(int) * result->n_trials);
+	for (int t = 1; t < result->n_trials; t++)
+		if (result->trials[t].status == TRIAL_OK && result->trials[t].fidelity == top)
+			candidates[n++] = t;
+	qsort_arg(candidates, n, sizeof(int), CompareByScore, sort_arg);
+	pick = PickSafe(result, options, candidates, n);
+	if (pick >= 0)
+		pick = candidates[pick];
+	pfree(candidates);
 	if (pick < 0)
 		return false;
 	AddTrial(result, result->trials[pick].family, result->trials[pick].config, 1.0, "promoted");
