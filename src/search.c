@@ -156,7 +156,11 @@ AddTrial(SearchResult *result, const ModelFamily *family, const double *config,
 		 double fidelity, const char *source)
 {
 	Trial	   *trial;
+	double		copy[AUTOML_MAX_PARAMS] = {0};
 
+	/* config may point into result->trials, which repalloc can move */
+	if (config)
+		memcpy(copy, config, sizeof(copy));
 	if (result->n_trials == result->capacity)
 	{
 		result->capacity *= 2;
@@ -165,8 +169,7 @@ AddTrial(SearchResult *result, const ModelFamily *family, const double *config,
 	trial = &result->trials[result->n_trials++];
 	memset(trial, 0, sizeof(Trial));
 	trial->family = family;
-	if (config)
-		memcpy(trial->config, config, sizeof(trial->config));
+	memcpy(trial->config, copy, sizeof(trial->config));
 	trial->fidelity = fidelity;
 	trial->source = source;
 	return trial;
@@ -379,6 +382,48 @@ PutSafeFirst(const SearchResult *result, const SearchOptions *options, int *aliv
 }
 
 /*
+ * Score a safe pick (PickSafe) of the highest fidelity reached on every row,
+ * when no trial there is eligible and half the time or all but one trial is
+ * spent.  Otherwise slow configurations on a large table can use up the
+ * budget on row samples and leave only the baseline to deploy.  Returns
+ * whether it ran a trial.
+ * NOTE: no regression test reaches this path, which needs timeouts or
+ * failures on the promoted trials.
+ */
+static bool
+FastTrack(SearchResult *result, const TrainData *data, const Resampling *resampling,
+		  const SearchOptions *options, int max_trials)
+{
+	int			pick = -1;
+
+	void	   *sort_arg[2] = {result, (void *) &options->metric};
+	int		   *candidates;
+	int			n = 0;
+	double		top = 0.0;
+
+	if (result->best != 0 || (AutomlNow() < result->halfway && result->n_trials < max_trials - 1))
+		return false;
+	/* the finished trials of the highest fidelity below every row */
+	for (int t = 1; t < result->n_trials; t++)
+		if (result->trials[t].status == TRIAL_OK && result->trials[t].fidelity < 1.0)
+			top = Max(top, result->trials[t].fidelity);
+	candidates = palloc(sizeof(int) * result->n_trials);
+	for (int t = 1; t < result->n_trials; t++)
+		if (result->trials[t].status == TRIAL_OK && result->trials[t].fidelity == top)
+			candidates[n++] = t;
+	qsort_arg(candidates, n, sizeof(int), CompareByScore, sort_arg);
+	pick = PickSafe(result, options, candidates, n);
+	if (pick >= 0)
+		pick = candidates[pick];
+	pfree(candidates);
+	if (pick < 0)
+		return false;
+	AddTrial(result, result->trials[pick].family, result->trials[pick].config, 1.0, "promoted");
+	EvaluateLast(result, data, resampling, options);
+	return true;
+}
+
+/*
  * Promote the best of the n_alive trials in alive[], scored on the lowest of
  * the given rungs, up to all rows, keeping a third of them (at least
  * min_keep) at each step.  While no trial on every row is eligible, the
@@ -415,11 +460,14 @@ PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resa
 		{
 			Trial	   *parent = &result->trials[alive[i]];
 
-			if (OutOfBudget(result, options, resampling, max_trials))
+			if (OutOfBudget(result, options, resampling, max_trials) ||
+				(FastTrack(result, data, resampling, options, max_trials) &&
+				 OutOfBudget(result, options, resampling, max_trials)))
 			{
 				n_next = i;
 				break;
 			}
+			parent = &result->trials[alive[i]];
 			AddTrial(result, parent->family, parent->config, fidelity, "promoted");
 			EvaluateLast(result, data, resampling, options);
 			alive[i] = result->n_trials - 1;
@@ -565,59 +613,17 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 	pfree(gains);
 }
 
-/*
- * Score a safe pick (PickSafe) of the highest fidelity reached on every row,
- * when no trial there is eligible and half the time or all but one trial is
- * spent.  Otherwise slow configurations on a large table can use up the
- * budget on row samples and leave only the baseline to deploy.  Returns
- * whether it ran a trial.
- * NOTE: no regression test reaches this path, which needs timeouts or
- * failures on the promoted trials.
- */
-static bool
-FastTrack(SearchResult *result, const TrainData *data, const Resampling *resampling,
-		  const SearchOptions *options, double halfway, int max_trials)
-{
-	int			pick = -1;
-
-	void	   *sort_arg[2] = {result, (void *) &options->metric};
-	int		   *candidates;
-	int			n = 0;
-	double		top = 0.0;
-
-	if (result->best != 0 || (AutomlNow() < halfway && result->n_trials < max_trials - 1))
-		return false;
-	/* the finished trials of the highest fidelity below every row */
-	for (int t = 1; t < result->n_trials; t++)
-		if (result->trials[t].status == TRIAL_OK && result->trials[t].fidelity < 1.0)
-			top = Max(top, result->trials[t].fidelity);
-	candidates = palloc(sizeof(int) * result->n_trials);
-	for (int t = 1; t < result->n_trials; t++)
-		if (result->trials[t].status == TRIAL_OK && result->trials[t].fidelity == top)
-			candidates[n++] = t;
-	qsort_arg(candidates, n, sizeof(int), CompareByScore, sort_arg);
-	pick = PickSafe(result, options, candidates, n);
-	if (pick >= 0)
-		pick = candidates[pick];
-	pfree(candidates);
-	if (pick < 0)
-		return false;
-	AddTrial(result, result->trials[pick].family, result->trials[pick].config, 1.0, "promoted");
-	EvaluateLast(result, data, resampling, options);
-	return true;
-}
-
 SearchResult *
 SearchRun(const TrainData *data, const Resampling *resampling,
 		  const SearchOptions *options)
 {
-	double		halfway = AutomlNow() + (options->deadline - AutomlNow()) / 2;
 	SearchResult *result = palloc0(sizeof(SearchResult));
 	int			max_trials = Max(options->max_trials, 1);
 	int			rungs = RungCount(data->n_rows);
 	pg_prng_state prng;
 
 	pg_prng_seed(&prng, options->seed);
+	result->halfway = AutomlNow() + (options->deadline - AutomlNow()) / 2;
 	result->capacity = 64;
 	result->trials = palloc0(sizeof(Trial) * result->capacity);
 	result->pool = palloc0(sizeof(PoolEntry) * POOL_SIZE);
@@ -626,7 +632,7 @@ SearchRun(const TrainData *data, const Resampling *resampling,
 	while (!options->fixed_config && options->n_families > 0 &&
 		   !OutOfBudget(result, options, resampling, max_trials))
 	{
-		if (!FastTrack(result, data, resampling, options, halfway, max_trials))
+		if (!FastTrack(result, data, resampling, options, max_trials))
 			RunBracket(result, data, resampling, options, &prng, rungs, max_trials);
 	}
 

@@ -71,6 +71,7 @@ typedef struct SearchResult
 	int			n_trials;
 	int			capacity;
 	int			best;			/* index of the best eligible trial */
+	double		halfway;		/* AutomlNow() value halfway to the deadline */
 	EvalPredictions best_predictions;	/* out-of-fold, of the best trial */
 
 	/* the best full-fidelity trials' predictions, for ensemble selection */
