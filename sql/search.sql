@@ -28,6 +28,21 @@ SELECT count(*) FILTER (WHERE (budget ->> 'fidelity')::float8 < 0.2)
 FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
 WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'halving');
 
+-- With all but one trial spent and no trial on all rows, the fast track
+-- scores the best configuration of the highest fidelity reached on all
+-- rows before the next promotion, so the baseline is not all that is left.
+SET client_min_messages = warning;
+SELECT algorithm <> 'baseline' AS model_deployed
+FROM automl_train('halving', 'y', project => 'halving_short', algorithms => ARRAY['logistic', 'tree'],
+				  exclude => ARRAY['id'], warm_start => false, seed => 3, max_trials => 5,
+				  time_budget => 600);
+RESET client_min_messages;
+SELECT t.trial_number, t.budget ->> 'source' AS source,
+	(t.budget ->> 'fidelity')::numeric(5, 3) AS fidelity, t.status
+FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
+WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'halving_short')
+ORDER BY 1;
+
 -- TPE takes over from random proposals once it has ten observations.
 SET client_min_messages = warning;
 SELECT project_name FROM automl_train('iris', 'species', project => 'iris_tpe',

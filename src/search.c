@@ -387,8 +387,9 @@ PutSafeFirst(const SearchResult *result, const SearchOptions *options, int *aliv
  * spent.  Otherwise slow configurations on a large table can use up the
  * budget on row samples and leave only the baseline to deploy.  Returns
  * whether it ran a trial.
- * NOTE: no regression test reaches this path, which needs timeouts or
- * failures on the promoted trials.
+ * NOTE: the regression tests reach only the all-but-one-trial case.  The
+ * halfway case and PickSafe's time check need slow trials, so only the
+ * search benchmark exercises them.
  */
 static bool
 FastTrack(SearchResult *result, const TrainData *data, const Resampling *resampling,
