@@ -132,7 +132,8 @@ SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_adaptive',
 SELECT (SELECT task_id FROM first_start WHERE project = 'ws_adaptive') AS adaptive_task \gset
 WITH neighbours AS (
 	SELECT (n ->> 'task')::bigint AS task_id, (n ->> 'distance')::float8 AS distance
-	FROM automl.tasks k, jsonb_array_elements(k.warm_start) n WHERE k.id = :adaptive_task
+	FROM automl.tasks k, jsonb_array_elements(k.warm_start) n
+	WHERE k.id = :adaptive_task AND (n ->> 'nearest')::boolean
 ), weighted AS (
 	SELECT task_id, exp(-distance / (SELECT avg(distance) FROM neighbours)) AS weight
 	FROM neighbours
@@ -159,6 +160,13 @@ SELECT count(*) AS start_trials,
 	bool_and(EXISTS (SELECT 1 FROM automl.trials p WHERE p.task_id < :adaptive_task
 		AND p.algorithm = t.algorithm AND p.hyperparameters = t.hyperparameters)) AS from_past_tasks
 FROM automl.trials t WHERE t.task_id = :adaptive_task AND t.budget ->> 'source' = 'start';
+-- The task records the 8 nearest tasks and every task a start
+-- configuration came from, with how many each gave.
+SELECT count(*) FILTER (WHERE (n ->> 'nearest')::boolean) AS nearest,
+	sum((n ->> 'tried')::integer) = (SELECT count(*) FROM automl.trials t
+		WHERE t.task_id = :adaptive_task AND t.budget ->> 'source' = 'start') AS tried_adds_up,
+	bool_and((n ->> 'nearest')::boolean OR (n ->> 'tried')::integer > 0) AS others_gave_one
+FROM automl.tasks k, jsonb_array_elements(k.warm_start) n WHERE k.id = :adaptive_task;
 -- Every later pick, recomputed.  Past tasks are ranked by the L1 distance
 -- (min-max scaled meta-features, averaged over those both tasks have).
 -- After n start trials, a past task's match distance d is the mean squared

@@ -501,7 +501,7 @@ FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 									request->target, task_name, metric_name);
 	task_id = CatalogInsertTask(project_id, table->relation, request->target, task_name,
 								table->n_rows, plan->n_features, meta_json,
-								warm_start ? warm_start->neighbours_json : NULL,
+								warm_start ? WarmStartCatalogJson(warm_start) : NULL,
 								warm_start ? WarmStartMetricName(warm_start->metric) : NULL);
 	trial_id = StoreTrials(task_id, result, data, resampling, metric, choice.trial);
 	outcome->model_id =

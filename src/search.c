@@ -309,9 +309,9 @@ CompareByScore(const void *a, const void *b, void *arg)
 	return *ia - *ib;
 }
 
-/* True when a trial scored this configuration on every row. */
-static bool
-TriedOnAllRows(const SearchResult *result, const Trial *trial)
+/* Return the trial that scored this trial's configuration on every row, or -1. */
+static int
+TrialOnAllRows(const SearchResult *result, const Trial *trial)
 {
 	for (int t = 0; t < result->n_trials; t++)
 	{
@@ -319,9 +319,9 @@ TriedOnAllRows(const SearchResult *result, const Trial *trial)
 
 		if (other->fidelity >= 1.0 && other->family == trial->family &&
 			memcmp(other->config, trial->config, sizeof(double) * trial->family->n_params) == 0)
-			return true;
+			return t;
 	}
-	return false;
+	return -1;
 }
 
 /*
@@ -343,7 +343,7 @@ PickSafe(const SearchResult *result, const SearchOptions *options, const int *ca
 		const Trial *trial = &result->trials[candidates[i]];
 		double		projected;
 
-		if (trial->status != TRIAL_OK || TriedOnAllRows(result, trial))
+		if (trial->status != TRIAL_OK || TrialOnAllRows(result, trial) >= 0)
 			continue;
 		projected = trial->seconds / Max(trial->fidelity, 1e-3);
 		if (projected <= room)
@@ -469,6 +469,13 @@ PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resa
 				break;
 			}
 			parent = &result->trials[alive[i]];
+
+			/* the fast track may have scored it on every row already */
+			if (TrialOnAllRows(result, parent) >= 0)
+			{
+				alive[i] = TrialOnAllRows(result, parent);
+				continue;
+			}
 			AddTrial(result, parent->family, parent->config, fidelity, "promoted");
 			EvaluateLast(result, data, resampling, options);
 			alive[i] = result->n_trials - 1;

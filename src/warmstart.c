@@ -40,9 +40,9 @@
  * the ADAPTIVE_POOL nearest tasks besides the neighbours' ones, all scored
  * on every pool task.  The first is picked over the nearest tasks as above.
  * Later ones weigh the pool tasks whose qualities of the configurations
- * tried so far look most like the gains the new task showed, so a task
- * that behaves like a past one follows it even when the meta-features
- * placed it elsewhere.
+ * tried so far look most like the gains the new task showed.  A task that
+ * behaves like a past one so follows it even when the meta-features placed
+ * it elsewhere.
  */
 #include "postgres.h"
 
@@ -186,6 +186,7 @@ typedef struct ScoredConfig
 	double		quality;
 	double		weight;			/* ranking key of a candidate, larger first */
 	int			position;		/* order of listing, which breaks ties */
+	int			source;			/* adaptive pool task it was first listed from */
 } ScoredConfig;
 
 static bool
@@ -498,6 +499,9 @@ struct WarmStartAdaptive
 	bool	   *used;			/* per candidate */
 	int		   *chosen;			/* candidates handed out, in order */
 	int			n_chosen;
+	int64	   *task_ids;		/* per pool task, for the catalog */
+	char	  **relations;
+	double	   *distance;
 };
 
 /*
@@ -522,8 +526,23 @@ AdaptiveBuild(const PastTask *past, const Neighbour *order, int n_past, int k,
 		int			keep = j < k ? TRIALS_PER_NEIGHBOUR : 1;
 
 		for (int t = 0; t < Min(sources.n_read[j], keep); t++)
-			AddCandidate(ad->candidates, &ad->n_candidates,
-						 &sources.tried[(Size) j * TRIALS_READ + t]);
+		{
+			int			before = ad->n_candidates;
+			int			c = AddCandidate(ad->candidates, &ad->n_candidates,
+										 &sources.tried[(Size) j * TRIALS_READ + t]);
+
+			if (c == before)
+				ad->candidates[c].source = j;
+		}
+	}
+	ad->task_ids = palloc(sizeof(int64) * Max(pool, 1));
+	ad->relations = palloc(sizeof(char *) * Max(pool, 1));
+	ad->distance = palloc(sizeof(double) * Max(pool, 1));
+	for (int j = 0; j < pool; j++)
+	{
+		ad->task_ids[j] = past[order[j].index].id;
+		ad->relations[j] = pstrdup(past[order[j].index].relation);
+		ad->distance[j] = order[j].distance;
 	}
 	ad->quality = palloc(sizeof(double) * Max(ad->n_candidates, 1) * Max(pool, 1));
 	for (int c = 0; c < ad->n_candidates; c++)
@@ -660,6 +679,37 @@ WarmStartNext(WarmStart *ws, const double *gains, int n_gains,
 	*family = ad->candidates[c].family;
 	memcpy(config, ad->candidates[c].config, sizeof(double) * AUTOML_MAX_PARAMS);
 	return true;
+}
+
+char *
+WarmStartCatalogJson(const WarmStart *ws)
+{
+	const WarmStartAdaptive *ad = ws->adaptive;
+	int		   *tried;
+	StringInfoData json;
+	bool		first = true;
+
+	if (ad == NULL)
+		return ws->neighbours_json;
+	tried = palloc0(sizeof(int) * Max(ad->n_tasks, 1));
+	for (int i = 0; i < ad->n_chosen; i++)
+		tried[ad->candidates[ad->chosen[i]].source]++;
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '[');
+	for (int j = 0; j < ad->n_tasks; j++)
+	{
+		if (j >= ad->n_near && tried[j] == 0)
+			continue;
+		appendStringInfo(&json, "%s{\"task\": " INT64_FORMAT ", \"relation\": ",
+						 first ? "" : ", ", ad->task_ids[j]);
+		escape_json(&json, ad->relations[j]);
+		appendStringInfo(&json, ", \"distance\": %.4f, \"nearest\": %s, \"tried\": %d}",
+						 ad->distance[j], j < ad->n_near ? "true" : "false", tried[j]);
+		first = false;
+	}
+	appendStringInfoChar(&json, ']');
+	pfree(tried);
+	return json.data;
 }
 
 /* Return the metric automl.warm_start_metric sets, with auto resolved. */

@@ -47,6 +47,14 @@ extern WarmStart *WarmStartFind(const char *meta_json, TaskKind task,
 extern bool WarmStartNext(WarmStart *ws, const double *gains, int n_gains,
 						  const ModelFamily **family, double *config);
 
+/*
+ * Return the warm start's record for automl.tasks.warm_start.  A fixed list
+ * records its neighbours as the NOTICE names them.  An adaptive one records
+ * the nearest tasks and every pool task a configuration it handed out came
+ * from, each with "nearest" and "tried", the count handed out from it.
+ */
+extern char *WarmStartCatalogJson(const WarmStart *ws);
+
 /* The automl.warm_start_metric value of a metric, such as "l1". */
 extern const char *WarmStartMetricName(WarmStartMetric metric);
 
