@@ -309,18 +309,19 @@ CompareByScore(const void *a, const void *b, void *arg)
 	return *ia - *ib;
 }
 
-/* Return the trial that scored this trial's configuration on every row, or -1. */
+/*
+ * Return the first trial that evaluated this configuration, on every row
+ * when all_rows is set, or -1.
+ */
 static int
-TrialOnAllRows(const SearchResult *result, const Trial *trial)
+FindTrial(const SearchResult *result, const ModelFamily *family, const double *config,
+		  bool all_rows)
 {
 	for (int t = 0; t < result->n_trials; t++)
-	{
-		const Trial *other = &result->trials[t];
-
-		if (other->fidelity >= 1.0 && other->family == trial->family &&
-			memcmp(other->config, trial->config, sizeof(double) * trial->family->n_params) == 0)
+		if (result->trials[t].family == family &&
+			(!all_rows || result->trials[t].fidelity >= 1.0) &&
+			memcmp(result->trials[t].config, config, sizeof(double) * family->n_params) == 0)
 			return t;
-	}
 	return -1;
 }
 
@@ -343,7 +344,8 @@ PickSafe(const SearchResult *result, const SearchOptions *options, const int *ca
 		const Trial *trial = &result->trials[candidates[i]];
 		double		projected;
 
-		if (trial->status != TRIAL_OK || TrialOnAllRows(result, trial) >= 0)
+		if (trial->status != TRIAL_OK ||
+			FindTrial(result, trial->family, trial->config, true) >= 0)
 			continue;
 		projected = trial->seconds / Max(trial->fidelity, 1e-3);
 		if (projected <= room)
@@ -460,6 +462,7 @@ PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resa
 		for (int i = 0; i < n_next; i++)
 		{
 			Trial	   *parent = &result->trials[alive[i]];
+			int			done;
 
 			if (OutOfBudget(result, options, resampling, max_trials) ||
 				(FastTrack(result, data, resampling, options, max_trials) &&
@@ -471,9 +474,10 @@ PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resa
 			parent = &result->trials[alive[i]];
 
 			/* the fast track may have scored it on every row already */
-			if (TrialOnAllRows(result, parent) >= 0)
+			done = FindTrial(result, parent->family, parent->config, true);
+			if (done >= 0)
 			{
-				alive[i] = TrialOnAllRows(result, parent);
+				alive[i] = done;
 				continue;
 			}
 			AddTrial(result, parent->family, parent->config, fidelity, "promoted");
@@ -508,17 +512,6 @@ RunBracket(SearchResult *result, const TrainData *data, const Resampling *resamp
 	pfree(alive);
 }
 
-/* Return the first trial that evaluated this configuration, or -1. */
-static int
-FindTrial(const SearchResult *result, const ModelFamily *family, const double *config)
-{
-	for (int t = 0; t < result->n_trials; t++)
-		if (result->trials[t].family == family &&
-			memcmp(result->trials[t].config, config, sizeof(double) * family->n_params) == 0)
-			return t;
-	return -1;
-}
-
 /* Gain of trial t over the baseline (trial 0) under the metric; 0 if none or failed. */
 static double
 GainOverBaseline(const SearchResult *result, const SearchOptions *options, int t)
@@ -543,7 +536,7 @@ RunFixed(SearchResult *result, const TrainData *data, const Resampling *resampli
 		 const SearchOptions *options, const ModelFamily *family, const double *config,
 		 double fidelity, const char *source)
 {
-	if (FindTrial(result, family, config) >= 0)
+	if (FindTrial(result, family, config, false) >= 0)
 		return -1;
 	AddTrial(result, family, config, fidelity, source);
 	EvaluateLast(result, data, resampling, options);
@@ -613,7 +606,7 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 			alive[n_alive++] = t;
 		if (adaptive)
 			gains[n_gains++] = GainOverBaseline(result, options,
-												t >= 0 ? t : FindTrial(result, family, config));
+												t >= 0 ? t : FindTrial(result, family, config, false));
 	}
 	PromoteRungs(result, data, resampling, options, alive, n_alive, rungs,
 				 FIXED_MIN_PROMOTED, max_trials);
