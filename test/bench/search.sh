@@ -30,8 +30,8 @@
 #
 # Schema bench is dropped at the start, and so are the catalog rows of
 # earlier runs (projects named benchsearch_*) and the prior tasks of the
-# benchmarked data sets (see hide_benchmarked_priors).  A data set that fails to load
-# or train is recorded as failed and the run goes on.
+# benchmarked data sets (kb_hide_priors in test/kb/common.sh).  A data set
+# that fails to load or train is recorded as failed and the run goes on.
 set -uo pipefail
 # A PMLB_DIR argument is relative to the caller's folder, the default to the
 # repository top.
@@ -39,6 +39,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 # The data set list and the functions shared with families.sh.
 . test/bench/common.sh
+. test/kb/common.sh
 
 data_dir=${pmlb_arg:-../shared/data/pmlb}
 datasets=${BENCH_DATASETS:-$DATASETS}
@@ -59,33 +60,6 @@ trap 'rm -rf "$work"' EXIT
 
 # Add the columns of a search to bench.results, and the views that compare
 # automl with the better of the two reference methods on each data set.
-# Remove from the catalog the prior tasks of the data sets benchmarked
-# here, and the scores other prior tasks hold of their best configurations.
-# The knowledge base tuned those on all rows, the test rows included, so
-# keeping them would hand the search a configuration chosen with the test
-# rows.  A configuration that is also a kept task's best stays.
-hide_benchmarked_priors() {
-	"${PSQL[@]}" -v names="$datasets" <<'SQL'
-SET client_min_messages = warning;
-CREATE TEMP TABLE held_out AS
-SELECT 'pmlb:' || name AS relation FROM unnest(string_to_array(:'names', ' ')) name;
-CREATE TEMP TABLE incumbent AS
-SELECT DISTINCT ON (t.task_id) k.relation, t.algorithm, t.hyperparameters
-FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
-WHERE k.is_prior AND t.status = 'ok' AND t.algorithm <> 'baseline'
-	AND t.budget ->> 'source' <> 'transfer'
-ORDER BY t.task_id, CASE WHEN t.metric IN ('log_loss', 'rmse', 'mae') THEN t.score
-	ELSE -t.score END, t.trial_number;
-DELETE FROM automl.trials t USING automl.tasks k
-WHERE k.id = t.task_id AND k.is_prior AND t.budget ->> 'source' = 'transfer'
-	AND (t.algorithm, t.hyperparameters) IN (SELECT algorithm, hyperparameters
-		FROM incumbent WHERE relation IN (SELECT relation FROM held_out))
-	AND (t.algorithm, t.hyperparameters) NOT IN (SELECT algorithm, hyperparameters
-		FROM incumbent WHERE relation NOT IN (SELECT relation FROM held_out));
-DELETE FROM automl.tasks WHERE is_prior AND relation IN (SELECT relation FROM held_out);
-SQL
-}
-
 setup_search_tables() {
 	"${PSQL[@]}" <<'SQL'
 -- trials, chosen and cv_score: what automl_train returned; members: the
@@ -416,7 +390,8 @@ main() {
 	fi
 	setup_schema benchsearch || exit 1
 	setup_search_tables || exit 1
-	hide_benchmarked_priors || exit 1
+	# The knowledge base tuned its tasks on all rows, test rows included.
+	kb_hide_priors "$datasets" || exit 1
 	past_tasks=$("${PSQL[@]}" -At -c "SELECT count(*) FROM automl.tasks") || exit 1
 	check_reference
 

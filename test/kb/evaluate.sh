@@ -195,28 +195,12 @@ SQL
 run_fold() {
 	local fold=$1 db=automl_eval_fold_$1 name kind held_out method
 	held_out=$("${PSQL[@]}" -d "$home_db" -At -c \
-		"SELECT string_agg(quote_literal('pmlb:' || name), ',') FROM eval.tasks WHERE fold = $fold")
+		"SELECT string_agg(name, ' ') FROM eval.tasks WHERE fold = $fold")
 	"${PSQL[@]}" -d "$home_db" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+	"${PSQL[@]}" -d "$db" -c "CREATE EXTENSION automl" >/dev/null
+	PGDATABASE=$db kb_hide_priors "$held_out"
 	"${PSQL[@]}" -d "$db" -At <<SQL
 SET client_min_messages = warning;
-CREATE EXTENSION automl;
--- The incumbent of each prior task: its best trial before cross-evaluation.
-CREATE TEMP TABLE incumbent AS
-SELECT DISTINCT ON (t.task_id) k.relation, t.algorithm, t.hyperparameters
-FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
-WHERE k.is_prior AND t.status = 'ok' AND t.algorithm <> 'baseline'
-	AND t.budget ->> 'source' <> 'transfer'
-ORDER BY t.task_id, CASE WHEN t.metric IN ('log_loss', 'rmse', 'mae') THEN t.score
-	ELSE -t.score END, t.trial_number;
--- Kept tasks' scores of a held-out task's incumbent would hand the warm start
--- that task's tuned configuration, so they go, unless a kept task shares it.
-DELETE FROM automl.trials t USING automl.tasks k
-WHERE k.id = t.task_id AND k.is_prior AND t.budget ->> 'source' = 'transfer'
-	AND (t.algorithm, t.hyperparameters) IN (SELECT algorithm, hyperparameters
-		FROM incumbent WHERE relation IN ($held_out))
-	AND (t.algorithm, t.hyperparameters) NOT IN (SELECT algorithm, hyperparameters
-		FROM incumbent WHERE relation NOT IN ($held_out));
-DELETE FROM automl.tasks WHERE is_prior AND relation IN ($held_out);
 SELECT 'fold $fold: ' || count(*) || ' prior tasks kept, encoder: '
 	|| (automl_train_task_encoder() ->> 'triplets') || ' triplets'
 FROM automl.tasks WHERE is_prior;
