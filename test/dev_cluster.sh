@@ -9,6 +9,7 @@
 # Connect with: psql -h ROOT -p PORT -U postgres
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. test/lib.sh
 root=$1
 action=${2:-55440}
 bin=$root/usr/lib/postgresql/15/bin
@@ -35,5 +36,5 @@ if [ ! -d "$root/data" ]; then
 	run "$bin/initdb -D $root/data -A trust -U $user >/dev/null"
 fi
 run "$bin/pg_ctl -D $root/data -m fast stop >/dev/null 2>&1" || true
-run "$bin/pg_ctl -D $root/data -w -l $root/server.log -o \"-p $action -k $root -c listen_addresses=''\" start >/dev/null"
+run "$(blas_environment) $bin/pg_ctl -D $root/data -w -l $root/server.log -o \"-p $action -k $root -c listen_addresses=''\" start >/dev/null"
 echo "cluster on socket $root port $action: psql -h $root -p $action -U $user"

@@ -37,6 +37,15 @@ run_as_server_user() {
 	fi
 }
 
+# OpenBLAS picks its kernels by CPU, and the kernels round differently, so
+# scores and the expected outputs would vary between machines.  Print the
+# setting that pins the AVX2 (Haswell) kernels, on CPUs that have AVX2.
+blas_environment() {
+	if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
+		echo "OPENBLAS_CORETYPE=Haswell"
+	fi
+}
+
 # Start a cluster in a new temporary folder, listening only on a Unix socket.
 # CLUSTER_OPTIONS adds server options, such as "-c shared_preload_libraries=pg_cron".
 start_cluster() {
@@ -45,7 +54,7 @@ start_cluster() {
 	export PGHOST="$CLUSTER_DIR" PGPORT=${PGPORT:-55432}
 	if [ "$(id -u)" -eq 0 ]; then export PGUSER=postgres; else export PGUSER=$(id -un); fi
 	run_as_server_user "$PG_BIN/initdb -D $CLUSTER_DIR/data -A trust -U $PGUSER >$CLUSTER_DIR/initdb.log 2>&1"
-	run_as_server_user "$PG_BIN/pg_ctl -D $CLUSTER_DIR/data -w -l $CLUSTER_DIR/server.log \
+	run_as_server_user "$(blas_environment) $PG_BIN/pg_ctl -D $CLUSTER_DIR/data -w -l $CLUSTER_DIR/server.log \
 		-o \"-p $PGPORT -k $CLUSTER_DIR -c listen_addresses='' ${CLUSTER_OPTIONS:-}\" start >/dev/null"
 	trap stop_cluster EXIT
 }
