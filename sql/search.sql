@@ -43,6 +43,19 @@ FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
 WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'halving_short')
 ORDER BY 1;
 
+-- With one trial left after the first bracket, the last proposal runs on
+-- all rows instead of on a sample it could not be promoted from.
+SET client_min_messages = warning;
+SELECT trials FROM automl_train('halving', 'y', project => 'halving_last',
+	algorithms => ARRAY['logistic', 'tree'], exclude => ARRAY['id'], warm_start => false,
+	seed => 3, max_trials => 8, time_budget => 600);
+RESET client_min_messages;
+SELECT t.trial_number, t.budget ->> 'source' AS source,
+	(t.budget ->> 'fidelity')::numeric(5, 3) AS fidelity
+FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
+WHERE k.project_id = (SELECT id FROM automl.projects WHERE name = 'halving_last')
+ORDER BY 1;
+
 -- TPE takes over from random proposals once it has ten observations.
 SET client_min_messages = warning;
 SELECT project_name FROM automl_train('iris', 'species', project => 'iris_tpe',

@@ -488,16 +488,42 @@ PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resa
 	}
 }
 
-/* One successive-halving bracket of proposals. */
+/* Trials a bracket of n configurations takes over the rungs, promotions included. */
+static int
+BracketTrials(int n, int rungs)
+{
+	int			trials = 0;
+
+	for (int rung = 0; rung < rungs; rung++)
+	{
+		trials += n;
+		n = Max(n / ETA, 1);
+	}
+	return trials;
+}
+
+/*
+ * One successive-halving bracket of proposals.  When max_trials leaves too
+ * few trials for a full bracket, it screens fewer configurations, on fewer
+ * rungs if need be, so that one of them still reaches all rows.
+ */
 static void
 RunBracket(SearchResult *result, const TrainData *data, const Resampling *resampling,
 		   const SearchOptions *options, pg_prng_state *prng, int rungs, int max_trials)
 {
-	int			n_configs = (int) pow(ETA, rungs - 1);
-	int		   *alive = palloc(sizeof(int) * n_configs);
+	int			left = max_trials - result->n_trials;
+	int			n_configs;
+	int		   *alive;
 	int			n_alive = 0;
-	double		fidelity = pow(ETA, -(rungs - 1));
+	double		fidelity;
 
+	while (rungs > 1 && BracketTrials(1, rungs) > left)
+		rungs--;
+	n_configs = (int) pow(ETA, rungs - 1);
+	while (n_configs > 1 && BracketTrials(n_configs, rungs) > left)
+		n_configs--;
+	alive = palloc(sizeof(int) * n_configs);
+	fidelity = pow(ETA, -(rungs - 1));
 	for (int c = 0; c < n_configs && !OutOfBudget(result, options, resampling, max_trials); c++)
 	{
 		const ModelFamily *family;
