@@ -107,6 +107,35 @@ FamilyParamFromUnit(const ParamSpec *spec, double u)
 	return Min(Max(value, spec->low), spec->high);
 }
 
+double
+FamilyParamToUnit(const ParamSpec *spec, double value)
+{
+	double		low = spec->low;
+	double		high = spec->high;
+
+	if (spec->kind == PARAM_LOG_REAL)
+	{
+		low = log(low);
+		high = log(high);
+		value = log(Max(value, 1e-300));
+	}
+	if (high <= low)
+		return 0.5;
+	return Min(Max((value - low) / (high - low), 0.0), 1.0);
+}
+
+double
+FamilyParamAtUnit(const ParamSpec *spec, double u)
+{
+	double		value;
+
+	u = Min(Max(u, 0.0), 1.0);
+	if (spec->kind != PARAM_INT)
+		return FamilyParamFromUnit(spec, u);
+	value = spec->low + u * (spec->high - spec->low);
+	return Min(Max(rint(value), spec->low), spec->high);
+}
+
 /*
  * Draw one value per dimension, uniformly (log-uniformly for
  * PARAM_LOG_REAL); inactive parameters keep their defaults.  Parameters are

@@ -131,6 +131,13 @@ extern void FamilyDefaultConfig(const ModelFamily *family, double *config);
  * a stored model with a value out of range does not load.
  */
 extern double FamilyParamFromUnit(const ParamSpec *spec, double u);
+/*
+ * Position of a numeric parameter's value in [0, 1], log-scaled for
+ * PARAM_LOG_REAL, and its inverse, which also rounds PARAM_INT values and
+ * clamps u into [0, 1].
+ */
+extern double FamilyParamToUnit(const ParamSpec *spec, double value);
+extern double FamilyParamAtUnit(const ParamSpec *spec, double u);
 extern void FamilySampleConfig(const ModelFamily *family, TaskKind task,
 							   pg_prng_state *prng, double *config);
 

@@ -117,6 +117,9 @@ extern double SearchRefitSeconds(const SearchResult *result, int t,
 extern bool TpePropose(const SearchResult *result, const SearchOptions *options,
 					   pg_prng_state *prng, const ModelFamily **family, double *config);
 
+/* A standard normal deviate (search_tpe.c). */
+extern double SearchNormalDeviate(pg_prng_state *prng);
+
 /*
  * Greedy ensemble selection with replacement over the pool (ensemble.c).
  * Sets the result's members and weights when an ensemble of two or more

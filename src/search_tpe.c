@@ -41,39 +41,9 @@ CompareObservations(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Position of a parameter value in [0, 1]. */
-static double
-ToUnit(const ParamSpec *spec, double value)
-{
-	double		low = spec->low;
-	double		high = spec->high;
-
-	if (spec->kind == PARAM_LOG_REAL)
-	{
-		low = log(low);
-		high = log(high);
-		value = log(Max(value, 1e-300));
-	}
-	if (high <= low)
-		return 0.5;
-	return Min(Max((value - low) / (high - low), 0.0), 1.0);
-}
-
-static double
-FromUnit(const ParamSpec *spec, double u)
-{
-	double		value;
-
-	u = Min(Max(u, 0.0), 1.0);
-	if (spec->kind != PARAM_INT)
-		return FamilyParamFromUnit(spec, u);
-	value = spec->low + u * (spec->high - spec->low);
-	return Min(Max(rint(value), spec->low), spec->high);
-}
-
 /* A standard normal deviate by the Box-Muller transform. */
-static double
-NormalDeviate(pg_prng_state *prng)
+double
+SearchNormalDeviate(pg_prng_state *prng)
 {
 	double		u1 = Max(pg_prng_double(prng), 1e-300);
 	double		u2 = pg_prng_double(prng);
@@ -89,7 +59,7 @@ NumericDensity(const Observation *obs, int n, const ParamSpec *spec, int p, doub
 
 	for (int i = 0; i < n; i++)
 	{
-		double		d = (u - ToUnit(spec, obs[i].trial->config[p])) / BANDWIDTH;
+		double		d = (u - FamilyParamToUnit(spec, obs[i].trial->config[p])) / BANDWIDTH;
 
 		sum += exp(-0.5 * d * d) / (BANDWIDTH * sqrt(2.0 * M_PI));
 	}
@@ -132,9 +102,9 @@ SampleParam(const Observation *good, int n_good, const ParamSpec *spec, int p,
 		return good[pick].trial->config[p];
 	}
 	if (pick == n_good)
-		return FromUnit(spec, pg_prng_double(prng));
-	return FromUnit(spec, ToUnit(spec, good[pick].trial->config[p])
-					+ BANDWIDTH * NormalDeviate(prng));
+		return FamilyParamAtUnit(spec, pg_prng_double(prng));
+	return FamilyParamAtUnit(spec, FamilyParamToUnit(spec, good[pick].trial->config[p])
+					+ BANDWIDTH * SearchNormalDeviate(prng));
 }
 
 /* log l(x) - log g(x) of a configuration of one family, active dimensions only. */
@@ -154,8 +124,8 @@ ScoreCandidate(const ModelFamily *family, const double *config, TaskKind task,
 			score += log(ChoiceDensity(good, n_good, p, spec->n_choices, config[p]))
 				- log(ChoiceDensity(bad, n_bad, p, spec->n_choices, config[p]));
 		else
-			score += log(NumericDensity(good, n_good, spec, p, ToUnit(spec, config[p])))
-				- log(NumericDensity(bad, n_bad, spec, p, ToUnit(spec, config[p])));
+			score += log(NumericDensity(good, n_good, spec, p, FamilyParamToUnit(spec, config[p])))
+				- log(NumericDensity(bad, n_bad, spec, p, FamilyParamToUnit(spec, config[p])));
 	}
 	return score;
 }
