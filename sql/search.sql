@@ -13,7 +13,10 @@ FROM automl_train('halving', 'y', algorithms => ARRAY['logistic', 'tree'], exclu
 RESET client_min_messages;
 
 -- Fidelities: nested samples of 1/9, 1/3 and all rows; only a third of
--- each rung moves up, and only trials on all rows are ranked.
+-- each rung moves up, and only trials on all rows are ranked.  The 10
+-- trials left after the start configurations and local moves fit a bracket
+-- of 7 screened configurations (7 + 2 + 1 trials).  With 9 screened ones,
+-- none would reach all rows.
 SELECT (budget ->> 'fidelity')::numeric(5, 3) AS fidelity, budget ->> 'source' AS source,
 	count(*) AS trials
 FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
@@ -119,7 +122,7 @@ RESET client_min_messages;
 -- stays at its default otherwise.
 SET client_min_messages = warning;
 SELECT project_name FROM automl_train('iris', 'petal_width', project => 'iris_linear_space',
-	algorithms => ARRAY['linear'], seed => 2, max_trials => 25);
+	algorithms => ARRAY['linear'], seed => 2, max_trials => 25, warm_start => false);
 RESET client_min_messages;
 SELECT hyperparameters ->> 'penalty' = 'elasticnet' AS elastic_net,
 	count(DISTINCT hyperparameters ->> 'l1_ratio') > 1 AS l1_ratio_varies

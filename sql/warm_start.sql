@@ -128,7 +128,7 @@ RESET automl.warm_start_adaptive;
 -- tasks, but its candidates also hold the best configuration of every past
 -- task of the kind.
 SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_adaptive',
-	seed => 1, max_trials => 8) \gset
+	seed => 1, max_trials => 14) \gset
 SELECT (SELECT task_id FROM first_start WHERE project = 'ws_adaptive') AS adaptive_task \gset
 WITH neighbours AS (
 	SELECT (n ->> 'task')::bigint AS task_id, (n ->> 'distance')::float8 AS distance
@@ -217,16 +217,18 @@ WITH prior AS (
 	SELECT algorithm, hyperparameters, min(position * 4 + rank) AS listed FROM ranked
 	WHERE rank = 1 OR (rank <= 3 AND position <= 8) GROUP BY 1, 2
 ), starts AS (
-	SELECT s.trial_number, s.algorithm, s.hyperparameters, greatest(s.score - b.score, 0) AS gain
+	-- local moves come between the picks and do not count
+	SELECT row_number() OVER (ORDER BY s.trial_number) AS ordinal, s.algorithm,
+		s.hyperparameters, greatest(s.score - b.score, 0) AS gain
 	FROM automl.trials s JOIN automl.trials b ON b.task_id = s.task_id AND b.trial_number = 1
 	WHERE s.task_id = :adaptive_task AND s.budget ->> 'source' = 'start'
 ), steps AS (
-	-- step n: the first n start trials are known, trial n + 2 is picked
+	-- step n: the first n start trials are known, the next is picked
 	SELECT n FROM generate_series(1, (SELECT count(*) - 1 FROM starts)::integer) n
 ), seen AS (
-	SELECT n, s.trial_number, s.algorithm, s.hyperparameters,
+	SELECT n, s.ordinal, s.algorithm, s.hyperparameters,
 		coalesce(s.gain / nullif(max(s.gain) OVER (PARTITION BY n), 0), 0) AS seen
-	FROM steps JOIN starts s ON s.trial_number <= n + 1
+	FROM steps JOIN starts s ON s.ordinal <= n
 ), observed AS (
 	SELECT e.n, p.task_id, p.position, p.weight AS prior, e.seen,
 		coalesce(q.quality, 0) AS quality
@@ -258,20 +260,85 @@ WITH prior AS (
 SELECT count(*) AS picks_checked,
 	count(*) FILTER (WHERE p.algorithm = s.algorithm AND p.hyperparameters = s.hyperparameters)
 		AS picks_matching
-FROM picks p JOIN starts s ON s.trial_number = p.n + 2;
+FROM picks p JOIN starts s ON s.ordinal = p.n + 1;
+-- Local moves (automl.warm_start_local_moves, 3 by default): one comes
+-- before each start configuration after the fifth.  A move changes the
+-- numeric hyperparameters of the best start or local trial so far, its
+-- center, and keeps its algorithm and choices.  The second move from the
+-- same center mirrors the first: by value on a linear range, by ratio on a
+-- log-scaled one, unless the range's end clamps it (embedding_dim here).
+CREATE TEMP VIEW local_moves AS
+SELECT t.trial_number, t.algorithm, t.hyperparameters,
+	row_number() OVER (ORDER BY t.trial_number) AS k,
+	(SELECT count(*) FROM automl.trials s WHERE s.task_id = t.task_id
+		AND s.budget ->> 'source' = 'start' AND s.trial_number < t.trial_number) AS starts_before,
+	(SELECT c.trial_number FROM automl.trials c WHERE c.task_id = t.task_id
+		AND c.budget ->> 'source' IN ('start', 'local') AND c.trial_number < t.trial_number
+		AND c.status = 'ok' ORDER BY c.score DESC, c.trial_number LIMIT 1) AS center
+FROM automl.trials t
+WHERE t.task_id = :adaptive_task AND t.budget ->> 'source' = 'local';
+SELECT count(*) AS local_moves, bool_and(m.starts_before = 4 + m.k) AS placed_between_picks,
+	bool_and(m.algorithm = c.algorithm) AS center_algorithm,
+	bool_and(NOT EXISTS (SELECT 1 FROM jsonb_each(c.hyperparameters) h
+		WHERE jsonb_typeof(h.value) = 'string'
+			AND m.hyperparameters -> h.key IS DISTINCT FROM h.value)) AS choices_kept,
+	bool_and(m.hyperparameters <> c.hyperparameters) AS moved
+FROM local_moves m JOIN automl.trials c ON c.task_id = :adaptive_task
+	AND c.trial_number = m.center;
+WITH ordered AS (
+	SELECT m.*, row_number() OVER (PARTITION BY m.center ORDER BY m.trial_number) AS j
+	FROM local_moves m
+), values_moved AS (
+	SELECT a.center, a.j, h.key, (h.value #>> '{}')::float8 AS c,
+		(a.hyperparameters ->> h.key)::float8 AS a, (b.hyperparameters ->> h.key)::float8 AS b
+	FROM ordered a JOIN ordered b ON b.center = a.center AND b.j = a.j + 1
+	JOIN automl.trials t ON t.task_id = :adaptive_task AND t.trial_number = a.center,
+		jsonb_each(t.hyperparameters) h
+	WHERE a.j % 2 = 1 AND jsonb_typeof(h.value) = 'number'
+)
+SELECT count(DISTINCT (center, j)) AS pairs, count(*) AS values_checked,
+	string_agg(key, ', ' ORDER BY key) FILTER (WHERE NOT (
+		abs(a + b - 2 * c) <= 1e-5 * greatest(abs(a), abs(b), abs(c))
+		OR (least(a, b, c) > 0 AND abs(ln(a) + ln(b) - 2 * ln(c)) <= 1e-4))) AS not_mirrored
+FROM values_moved;
 -- The choice follows the scores and the catalog only: with the run's own
--- task dropped, a second run with the same seed starts the same way.
+-- task dropped, a second run with the same seed starts the same way, local
+-- moves included.
 CREATE TEMP TABLE first_run AS
-SELECT trial_number, algorithm, hyperparameters FROM automl.trials
-WHERE task_id = :adaptive_task AND budget ->> 'source' = 'start';
+SELECT trial_number, algorithm, hyperparameters, budget ->> 'source' AS source
+FROM automl.trials
+WHERE task_id = :adaptive_task AND budget ->> 'source' IN ('start', 'local');
 SELECT automl_drop_project('ws_adaptive');
 SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_adaptive',
-	seed => 1, max_trials => 8) \gset
+	seed => 1, max_trials => 14) \gset
 SELECT count(*) AS compared,
-	bool_and(a.algorithm = b.algorithm AND a.hyperparameters = b.hyperparameters) AS same_starts
+	bool_and(a.algorithm = b.algorithm AND a.hyperparameters = b.hyperparameters
+		AND a.source = b.budget ->> 'source') AS same_starts
 FROM first_run a JOIN automl.trials b USING (trial_number)
-WHERE b.task_id = (SELECT task_id FROM first_start WHERE project = 'ws_adaptive')
-	AND b.budget ->> 'source' = 'start';
+WHERE b.task_id = (SELECT task_id FROM first_start WHERE project = 'ws_adaptive');
+-- Without local moves the picks are the same, as they follow only the
+-- picks' own scores.
+SELECT automl_drop_project('ws_adaptive');
+SET automl.warm_start_local_moves = 0;
+SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_no_local',
+	seed => 1, max_trials => 14) \gset
+WITH run AS (
+	SELECT t.budget ->> 'source' AS source, t.algorithm, t.hyperparameters,
+		row_number() OVER (ORDER BY t.trial_number) AS ordinal
+	FROM automl.trials t
+	WHERE t.task_id = (SELECT task_id FROM first_start WHERE project = 'ws_no_local')
+		AND t.budget ->> 'source' IN ('start', 'local')
+), earlier AS (
+	SELECT algorithm, hyperparameters,
+		row_number() OVER (ORDER BY trial_number) AS ordinal
+	FROM first_run WHERE source = 'start'
+)
+SELECT count(*) FILTER (WHERE r.source = 'local') AS local_moves,
+	count(e.ordinal) AS picks_compared,
+	bool_and(e.algorithm = r.algorithm AND e.hyperparameters = r.hyperparameters)
+		FILTER (WHERE e.ordinal IS NOT NULL) AS same_picks
+FROM run r LEFT JOIN earlier e USING (ordinal);
+RESET automl.warm_start_local_moves;
 
 -- simple: the best configuration of the nearest task by four simple
 -- meta-features comes first.
@@ -292,6 +359,6 @@ SELECT s.warm_start_metric, s.warm_start <> l.warm_start AS different_neighbours
 FROM automl.tasks s, automl.tasks l WHERE s.id = :simple_task AND l.id = :l1_task;
 
 RESET automl.warm_start_metric;
-SELECT automl_drop_project(name) FROM (VALUES ('ws_portfolio'), ('ws_l1'), ('ws_adaptive'),
+SELECT automl_drop_project(name) FROM (VALUES ('ws_portfolio'), ('ws_l1'), ('ws_no_local'),
 	('ws_simple')) v(name);
 RESET client_min_messages;

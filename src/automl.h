@@ -38,6 +38,7 @@ typedef enum WarmStartMetric
 
 extern int	automl_warm_start_metric;
 extern bool automl_warm_start_adaptive;
+extern int	automl_warm_start_local_moves;
 
 /* Seconds on a monotonic clock, for deadlines and fit times. */
 extern double AutomlNow(void);

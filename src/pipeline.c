@@ -425,6 +425,7 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 			options->adaptive_from = options->n_start;
 			options->next_start = NextWarmStart;
 			options->next_start_arg = ws;
+			options->local_moves = automl_warm_start_local_moves;
 		}
 		memcpy(options->start_families + options->n_start, ws->families,
 			   sizeof(ModelFamily *) * ws->n);

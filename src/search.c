@@ -4,7 +4,9 @@
  *
  * Evaluations run in this order.  First the baseline, then the start
  * configurations (on a retrain the deployed model's first), then each
- * family's default configuration.  Then come proposals, at random until
+ * family's default configuration.  An adaptive warm start's configurations
+ * are interleaved with local moves around the best of them so far (see
+ * search_local.c).  Then come proposals, at random until
  * TPE has enough observations (see search_tpe.c).  On tables with at least
  * HALVING_MIN_ROWS * ETA rows, start and default configurations form a first
  * bracket and proposals run in further successive-halving brackets
@@ -43,6 +45,9 @@
 
 /* Share of the time left that a safe pick's projected time on every row may take. */
 #define SAFE_SHARE 0.25
+
+/* Adaptive start configurations evaluated before the first local move. */
+#define LOCAL_AFTER_PICKS 5
 
 /* Time limit of an evaluation outside the search, such as a landmarker. */
 #define SAFE_EVALUATION_SECONDS 30.0
@@ -569,6 +574,47 @@ RunFixed(SearchResult *result, const TrainData *data, const Resampling *resampli
 	return result->n_trials - 1;
 }
 
+/* Return the best finished trial among alive[0..n_alive-1], or -1. */
+static int
+BestAlive(const SearchResult *result, MetricId metric, const int *alive, int n_alive)
+{
+	int			best = -1;
+
+	for (int i = 0; i < n_alive; i++)
+	{
+		const Trial *trial = &result->trials[alive[i]];
+
+		if (trial->status != TRIAL_OK || !isfinite(trial->score))
+			continue;
+		if (best < 0 || MetricBetter(metric, trial->score, result->trials[best].score))
+			best = alive[i];
+	}
+	return best;
+}
+
+/*
+ * Run a local move around the best start trial so far when one is due
+ * before start configuration c.  Returns its trial index, or -1.
+ */
+static int
+RunLocalMove(SearchResult *result, const TrainData *data, const Resampling *resampling,
+			 const SearchOptions *options, LocalSearch *local, int c,
+			 const int *alive, int n_alive, double fidelity)
+{
+	int			due = c - options->adaptive_from - LOCAL_AFTER_PICKS;
+	int			center;
+	double		config[AUTOML_MAX_PARAMS];
+
+	if (!options->next_start || c >= options->n_start || due < 0 ||
+		due >= options->local_moves)
+		return -1;
+	center = BestAlive(result, options->metric, alive, n_alive);
+	if (center < 0 || !LocalPropose(local, result, center, options->task, config))
+		return -1;
+	return RunFixed(result, data, resampling, options, result->trials[center].family,
+					config, fidelity, "local");
+}
+
 /*
  * The baseline, then the start configurations and the family defaults.  On
  * a table large enough for halving these form a first bracket.  All of them
@@ -580,16 +626,19 @@ static void
 RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *resampling,
 			   const SearchOptions *options, int rungs, int max_trials)
 {
-	int		   *alive = palloc(sizeof(int) * (options->n_start + options->n_families + 1));
+	int		   *alive = palloc(sizeof(int) * (options->n_start + options->n_families +
+											 options->local_moves + 1));
 	int			n_alive = 0;
+	LocalSearch local;
 	double	   *gains = palloc(sizeof(double) * (options->n_start + 1));
 	int			n_gains = 0;
 	double		fidelity;
 
 	/* Screening pays off only when the trial budget covers the promotions. */
-	if (max_trials < 2 * (options->n_start + options->n_families) + 1)
+	if (max_trials < 2 * (options->n_start + options->n_families + options->local_moves) + 1)
 		rungs = 1;
 	fidelity = pow(ETA, -(rungs - 1));
+	LocalSearchBegin(&local, options->seed ^ UINT64CONST(0x9e3779b97f4a7c15));
 	AddTrial(result, &baseline_family, NULL, 1.0, "baseline");
 	EvaluateLast(result, data, resampling, options);
 	if (options->fixed_config)
@@ -612,6 +661,14 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 
 		if (OutOfBudget(result, options, resampling, max_trials))
 			break;
+		t = RunLocalMove(result, data, resampling, options, &local, c, alive, n_alive,
+						 fidelity);
+		if (t >= 0)
+		{
+			alive[n_alive++] = t;
+			if (OutOfBudget(result, options, resampling, max_trials))
+				break;
+		}
 		if (start)
 		{
 			family = options->start_families[c];

@@ -37,6 +37,13 @@ typedef struct SearchOptions
 	bool		(*next_start) (void *arg, const double *gains, int n_gains,
 							   const ModelFamily **family, double *config);
 	void	   *next_start_arg;
+
+	/*
+	 * Local moves (search_local.c) around the best start configuration so
+	 * far, at most this many: one before each adaptive start configuration
+	 * after the first LOCAL_AFTER_PICKS of them.
+	 */
+	int			local_moves;
 } SearchOptions;
 
 typedef enum TrialStatus
@@ -55,7 +62,8 @@ typedef struct Trial
 	double		seconds;
 	TrialStatus status;
 	char	   *error;
-	const char *source;			/* "baseline", "start", "default", "random", "model" */
+	const char *source;			/* "baseline", "start", "local", "default", "random",
+								 * "model" */
 } Trial;
 
 /* Out-of-fold predictions kept for ensemble selection. */
@@ -119,6 +127,28 @@ extern bool TpePropose(const SearchResult *result, const SearchOptions *options,
 
 /* A standard normal deviate (search_tpe.c). */
 extern double SearchNormalDeviate(pg_prng_state *prng);
+
+/* State of the local moves around the best start configuration (search_local.c). */
+typedef struct LocalSearch
+{
+	int			center;			/* trial the moves start from, or -1 */
+	double		step;			/* mean move of one parameter in the unit cube */
+	double		direction[AUTOML_MAX_PARAMS];	/* over the movable parameters */
+	bool		reversed;		/* the last move went against the direction */
+	int			failures;		/* failed directions from this center */
+	pg_prng_state prng;			/* private, so other proposals stay as they were */
+} LocalSearch;
+
+extern void LocalSearchBegin(LocalSearch *local, uint64 seed);
+
+/*
+ * Write to config a configuration near trial center's that no trial has
+ * tried.  A center given again means the last move from it did not beat
+ * it.  Returns false when the center has no numeric parameter to move or
+ * every move rounds onto a tried configuration.
+ */
+extern bool LocalPropose(LocalSearch *local, const SearchResult *result, int center,
+						 TaskKind task, double *config);
 
 /*
  * Greedy ensemble selection with replacement over the pool (ensemble.c).
