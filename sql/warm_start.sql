@@ -266,7 +266,7 @@ FROM picks p JOIN starts s ON s.ordinal = p.n + 1;
 -- numeric hyperparameters of the best start or local trial so far, its
 -- center, and keeps its algorithm and choices.  The second move from the
 -- same center mirrors the first: by value on a linear range, by ratio on a
--- log-scaled one, unless the range's end clamps it (embedding_dim here).
+-- log-scaled one, unless the range's end clamps it.
 CREATE TEMP VIEW local_moves AS
 SELECT t.trial_number, t.algorithm, t.hyperparameters,
 	row_number() OVER (ORDER BY t.trial_number) AS k,
@@ -301,6 +301,25 @@ SELECT count(DISTINCT (center, j)) AS pairs, count(*) AS values_checked,
 		abs(a + b - 2 * c) <= 1e-5 * greatest(abs(a), abs(b), abs(c))
 		OR (least(a, b, c) > 0 AND abs(ln(a) + ln(b) - 2 * ln(c)) <= 1e-4))) AS not_mirrored
 FROM values_moved;
+-- A move that lands on a tried configuration counts as failed.  With one
+-- numeric hyperparameter (C here, log-scaled) a second direction can only
+-- revisit the first two moves, so after two failed directions the third
+-- move goes half as far.
+WITH ordered AS (
+	SELECT m.*, row_number() OVER (PARTITION BY m.center ORDER BY m.trial_number) AS j
+	FROM local_moves m
+), one_numeric AS (
+	SELECT o.center, o.j, h.key, (h.value #>> '{}')::float8 AS c,
+		(o.hyperparameters ->> h.key)::float8 AS v
+	FROM ordered o JOIN automl.trials t ON t.task_id = :adaptive_task
+		AND t.trial_number = o.center, jsonb_each(t.hyperparameters) h
+	WHERE jsonb_typeof(h.value) = 'number'
+		AND (SELECT count(*) FROM jsonb_each(t.hyperparameters) x
+			 WHERE jsonb_typeof(x.value) = 'number') = 1
+)
+SELECT a.key, round((abs(ln(b.v / b.c)) / abs(ln(a.v / a.c)))::numeric, 3) AS third_to_first
+FROM one_numeric a JOIN one_numeric b ON b.center = a.center AND b.j = 3
+WHERE a.j = 1;
 -- The choice follows the scores and the catalog only: with the run's own
 -- task dropped, a second run with the same seed starts the same way, local
 -- moves included.
@@ -339,6 +358,28 @@ SELECT count(*) FILTER (WHERE r.source = 'local') AS local_moves,
 		FILTER (WHERE e.ordinal IS NOT NULL) AS same_picks
 FROM run r LEFT JOIN earlier e USING (ordinal);
 RESET automl.warm_start_local_moves;
+
+-- A forest's max_depth 0 means no limit, so it has no neighbours: local
+-- moves from such a center keep it and move the other numbers.
+SELECT trials FROM automl_train('mpg', 'mpg', project => 'ws_forest',
+	algorithms => ARRAY['extra_trees', 'random_forest'], seed => 1, max_trials => 16,
+	start_configurations => '[{"algorithm": "extra_trees"}, {"algorithm": "random_forest"}]') \gset
+WITH moves AS (
+	SELECT t.hyperparameters,
+		(SELECT c.hyperparameters FROM automl.trials c WHERE c.task_id = t.task_id
+			AND c.budget ->> 'source' IN ('start', 'local') AND c.trial_number < t.trial_number
+			AND c.status = 'ok' ORDER BY c.score, c.trial_number LIMIT 1) AS center
+	FROM automl.trials t
+	WHERE t.task_id = (SELECT task_id FROM first_start WHERE project = 'ws_forest')
+		AND t.budget ->> 'source' = 'local'
+)
+SELECT count(*) AS local_moves,
+	count(*) FILTER (WHERE center ->> 'max_depth' = '0') AS from_no_limit,
+	bool_and(hyperparameters ->> 'max_depth' = '0')
+		FILTER (WHERE center ->> 'max_depth' = '0') AS no_limit_kept,
+	bool_and(hyperparameters <> center) AS moved
+FROM moves;
+SELECT automl_drop_project('ws_forest');
 
 -- simple: the best configuration of the nearest task by four simple
 -- meta-features comes first.

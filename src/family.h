@@ -50,6 +50,12 @@ typedef struct ParamSpec
 	 * keeps its default and the search does not tune it.
 	 */
 	const char *active_if;
+
+	/*
+	 * 0 turns the limit off (an integer such as max_depth), so it is no
+	 * neighbour of 1 for a local move.
+	 */
+	bool		zero_means_none;
 } ParamSpec;
 
 /*

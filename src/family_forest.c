@@ -90,7 +90,7 @@ static const char *const forest_criteria[] = {"gini", "entropy"};
 static const ParamSpec random_forest_params[] = {
 	{"n_estimators", PARAM_INT, 50, 500, 100, NULL, 0, 1, FOREST_MAX_TREES},
 	{"max_features", PARAM_REAL, 0.1, 1.0, 0.0, NULL, 0, 0.0, 1.0},
-	{"max_depth", PARAM_INT, 0, 30, 0, NULL, 0, 0, FOREST_MAX_DEPTH},
+	{"max_depth", PARAM_INT, 0, 30, 0, NULL, 0, 0, FOREST_MAX_DEPTH, NULL, true},
 	{"min_samples_leaf", PARAM_INT, 1, 20, 1, NULL, 0},
 	{"bootstrap", PARAM_CHOICE, 0, 1, 0, forest_bootstrap, lengthof(forest_bootstrap)},
 	{"criterion", PARAM_CHOICE, 0, 1, CRITERION_GINI,
@@ -100,7 +100,7 @@ static const ParamSpec random_forest_params[] = {
 static const ParamSpec extra_trees_params[] = {
 	{"n_estimators", PARAM_INT, 50, 500, 100, NULL, 0, 1, FOREST_MAX_TREES},
 	{"max_features", PARAM_REAL, 0.1, 1.0, 0.0, NULL, 0, 0.0, 1.0},
-	{"max_depth", PARAM_INT, 0, 30, 0, NULL, 0, 0, FOREST_MAX_DEPTH},
+	{"max_depth", PARAM_INT, 0, 30, 0, NULL, 0, 0, FOREST_MAX_DEPTH, NULL, true},
 	{"min_samples_leaf", PARAM_INT, 1, 20, 1, NULL, 0},
 	{"bootstrap", PARAM_CHOICE, 0, 1, 1, forest_bootstrap, lengthof(forest_bootstrap)},
 	{"criterion", PARAM_CHOICE, 0, 1, CRITERION_GINI,

@@ -593,6 +593,19 @@ BestAlive(const SearchResult *result, MetricId metric, const int *alive, int n_a
 }
 
 /*
+ * Return how many local moves the start configurations leave room for: one
+ * before each adaptive one after the first LOCAL_AFTER_PICKS.
+ */
+static int
+PlannedLocalMoves(const SearchOptions *options)
+{
+	if (!options->next_start)
+		return 0;
+	return Min(options->local_moves,
+			   Max(options->n_start - options->adaptive_from - LOCAL_AFTER_PICKS, 0));
+}
+
+/*
  * Run a local move around the best start trial so far when one is due
  * before start configuration c.  Returns its trial index, or -1.
  */
@@ -605,8 +618,7 @@ RunLocalMove(SearchResult *result, const TrainData *data, const Resampling *resa
 	int			center;
 	double		config[AUTOML_MAX_PARAMS];
 
-	if (!options->next_start || c >= options->n_start || due < 0 ||
-		due >= options->local_moves)
+	if (c >= options->n_start || due < 0 || due >= PlannedLocalMoves(options))
 		return -1;
 	center = BestAlive(result, options->metric, alive, n_alive);
 	if (center < 0 || !LocalPropose(local, result, center, options->task, config))
@@ -626,8 +638,9 @@ static void
 RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *resampling,
 			   const SearchOptions *options, int rungs, int max_trials)
 {
+	int			n_local = PlannedLocalMoves(options);
 	int		   *alive = palloc(sizeof(int) * (options->n_start + options->n_families +
-											 options->local_moves + 1));
+											 n_local + 1));
 	int			n_alive = 0;
 	LocalSearch local;
 	double	   *gains = palloc(sizeof(double) * (options->n_start + 1));
@@ -635,7 +648,7 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 	double		fidelity;
 
 	/* Screening pays off only when the trial budget covers the promotions. */
-	if (max_trials < 2 * (options->n_start + options->n_families + options->local_moves) + 1)
+	if (max_trials < 2 * (options->n_start + options->n_families + n_local) + 1)
 		rungs = 1;
 	fidelity = pow(ETA, -(rungs - 1));
 	LocalSearchBegin(&local, options->seed ^ UINT64CONST(0x9e3779b97f4a7c15));

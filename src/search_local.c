@@ -1,16 +1,18 @@
 /*
  * search_local.c
- *		Local moves around the best start configuration.
+ *		Local moves around the best start or local trial so far.
  *
- * A randomized direct search in the manner of CFO (Wu, Wang and Huang,
- * "Frugal optimization for cost-related hyperparameters", AAAI 2021).  The
+ * A randomized direct search with an adaptive step, in the manner of
+ * FLAML's CFO (Frugal Optimization for Cost-related Hyperparameters).  The
  * numeric parameters that are active for the center configuration, mapped
  * into the unit cube (log scale for log-scaled ones), move by a step of
  * length LOCAL_STEP * sqrt(dimensions) along a random unit direction.  A
  * move that does not become the new center is followed by one the opposite
  * way from the same center.  When both fail, a new direction is drawn.
- * After LOCAL_PATIENCE failed directions the step halves.  Choice parameters
- * and the family stay those of the center.
+ * After LOCAL_PATIENCE failed directions the step halves.  A move that lands
+ * on a tried configuration counts as failed without a trial.  The family,
+ * choice parameters and sentinel values (outside the search range, such as
+ * max_features 0, or 0 where it means no limit) stay those of the center.
  */
 #include "postgres.h"
 
@@ -24,8 +26,8 @@
 #define LOCAL_STEP 0.1
 /* Failed directions from one center before the step halves. */
 #define LOCAL_PATIENCE 2
-/* Directions drawn before giving up on a move that rounds to a tried configuration. */
-#define LOCAL_DRAWS 8
+/* Moves that land on tried configurations before LocalPropose gives up. */
+#define LOCAL_DRAWS 12
 
 void
 LocalSearchBegin(LocalSearch *local, uint64 seed)
@@ -35,7 +37,10 @@ LocalSearchBegin(LocalSearch *local, uint64 seed)
 	pg_prng_seed(&local->prng, seed);
 }
 
-/* The numeric parameters active for the center; returns their count. */
+/*
+ * Write the indexes of the numeric parameters that are active for the
+ * center and inside their search range to params.  Returns their count.
+ */
 static int
 MovableParams(const Trial *center, TaskKind task, int *params)
 {
@@ -43,14 +48,23 @@ MovableParams(const Trial *center, TaskKind task, int *params)
 	int			n = 0;
 
 	for (int p = 0; p < family->n_params; p++)
-		if (family->params[p].kind != PARAM_CHOICE &&
-			family->params[p].high > family->params[p].low &&
-			FamilyParamActive(family, center->config, p, task))
-			params[n++] = p;
+	{
+		const ParamSpec *spec = &family->params[p];
+		double		value = center->config[p];
+
+		if (spec->kind == PARAM_CHOICE || spec->high <= spec->low ||
+			!FamilyParamActive(family, center->config, p, task))
+			continue;
+		/* a sentinel, such as 0 for no limit, has no neighbours */
+		if (value < spec->low || value > spec->high ||
+			(spec->zero_means_none && value == 0))
+			continue;
+		params[n++] = p;
+	}
 	return n;
 }
 
-/* A random unit vector over the first n entries of direction. */
+/* Draw a random unit vector into the first n entries of direction. */
 static void
 DrawDirection(LocalSearch *local, int n)
 {
@@ -67,7 +81,7 @@ DrawDirection(LocalSearch *local, int n)
 	local->reversed = false;
 }
 
-/* The center moved by length along the direction, into config. */
+/* Write the center moved by length along the direction to config. */
 static void
 Move(const LocalSearch *local, const Trial *center, const int *params, int n,
 	 double length, double *config)
@@ -79,10 +93,12 @@ Move(const LocalSearch *local, const Trial *center, const int *params, int n,
 		double		u = FamilyParamToUnit(spec, center->config[params[i]]);
 
 		config[params[i]] = FamilyParamAtUnit(spec, u + length * local->direction[i]);
+		if (spec->zero_means_none)
+			config[params[i]] = Max(config[params[i]], 1);
 	}
 }
 
-/* Whether some trial of this family already has this configuration. */
+/* Return whether some trial of this family already has this configuration. */
 static bool
 Tried(const SearchResult *result, const ModelFamily *family, const double *config)
 {
@@ -94,6 +110,23 @@ Tried(const SearchResult *result, const ModelFamily *family, const double *confi
 	return false;
 }
 
+/* Advance past a failed move: the opposite way, or a new direction. */
+static void
+NextMove(LocalSearch *local, int n)
+{
+	if (!local->reversed)
+	{
+		local->reversed = true;
+		return;
+	}
+	if (++local->failures >= LOCAL_PATIENCE)
+	{
+		local->step /= 2.0;
+		local->failures = 0;
+	}
+	DrawDirection(local, n);
+}
+
 bool
 LocalPropose(LocalSearch *local, const SearchResult *result, int center, TaskKind task,
 			 double *config)
@@ -101,7 +134,6 @@ LocalPropose(LocalSearch *local, const SearchResult *result, int center, TaskKin
 	const Trial *trial = &result->trials[center];
 	int			params[AUTOML_MAX_PARAMS];
 	int			n = MovableParams(trial, task, params);
-	double		length;
 
 	if (n == 0)
 		return false;
@@ -114,27 +146,17 @@ LocalPropose(LocalSearch *local, const SearchResult *result, int center, TaskKin
 		local->failures = 0;
 		DrawDirection(local, n);
 	}
-	else if (!local->reversed)
-		local->reversed = true;
 	else
-	{
-		if (++local->failures >= LOCAL_PATIENCE)
-		{
-			local->step /= 2.0;
-			local->failures = 0;
-		}
-		DrawDirection(local, n);
-	}
-	length = local->step * sqrt((double) n);
+		NextMove(local, n);
 	for (int draw = 0; draw < LOCAL_DRAWS; draw++)
 	{
+		double		length = local->step * sqrt((double) n);
+
 		CHECK_FOR_INTERRUPTS();
 		Move(local, trial, params, n, local->reversed ? -length : length, config);
 		if (!Tried(result, trial->family, config))
 			return true;
-		/* rounding kept it on a tried point: a fresh direction, a longer move */
-		DrawDirection(local, n);
-		length = Min(2.0 * length, 1.0);
+		NextMove(local, n);
 	}
 	return false;
 }

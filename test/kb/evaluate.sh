@@ -19,7 +19,9 @@
 #   simple     1-NN on four simple meta-features (FLAML's zero-shot)
 #   learned    the learned task metric
 #   l1_adaptive       l1, each configuration chosen after the scores of the
-#                     ones before (automl.warm_start_adaptive, the default)
+#                     ones before (automl.warm_start_adaptive, the default),
+#                     with local moves around the best one so far
+#                     (automl.warm_start_local_moves)
 #   learned_adaptive  the learned task metric, adaptive too
 #
 # the warm methods with EVAL_WARM_TRIALS trials.  The others hand the search
