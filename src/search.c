@@ -314,13 +314,9 @@ CompareByScore(const void *a, const void *b, void *arg)
 	return *ia - *ib;
 }
 
-/*
- * Return the first trial that evaluated this configuration, on every row
- * when all_rows is set, or -1.
- */
-static int
-FindTrial(const SearchResult *result, const ModelFamily *family, const double *config,
-		  bool all_rows)
+int
+SearchFindTrial(const SearchResult *result, const ModelFamily *family, const double *config,
+				bool all_rows)
 {
 	for (int t = 0; t < result->n_trials; t++)
 		if (result->trials[t].family == family &&
@@ -350,7 +346,7 @@ PickSafe(const SearchResult *result, const SearchOptions *options, const int *ca
 		double		projected;
 
 		if (trial->status != TRIAL_OK ||
-			FindTrial(result, trial->family, trial->config, true) >= 0)
+			SearchFindTrial(result, trial->family, trial->config, true) >= 0)
 			continue;
 		projected = trial->seconds / Max(trial->fidelity, 1e-3);
 		if (projected <= room)
@@ -479,7 +475,7 @@ PromoteRungs(SearchResult *result, const TrainData *data, const Resampling *resa
 			parent = &result->trials[alive[i]];
 
 			/* the fast track may have scored it on every row already */
-			done = FindTrial(result, parent->family, parent->config, true);
+			done = SearchFindTrial(result, parent->family, parent->config, true);
 			if (done >= 0)
 			{
 				alive[i] = done;
@@ -567,7 +563,7 @@ RunFixed(SearchResult *result, const TrainData *data, const Resampling *resampli
 		 const SearchOptions *options, const ModelFamily *family, const double *config,
 		 double fidelity, const char *source)
 {
-	if (FindTrial(result, family, config, false) >= 0)
+	if (SearchFindTrial(result, family, config, false) >= 0)
 		return -1;
 	AddTrial(result, family, config, fidelity, source);
 	EvaluateLast(result, data, resampling, options);
@@ -701,8 +697,11 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 		if (t >= 0)
 			alive[n_alive++] = t;
 		if (adaptive)
-			gains[n_gains++] = GainOverBaseline(result, options,
-												t >= 0 ? t : FindTrial(result, family, config, false));
+		{
+			int			scored = t >= 0 ? t : SearchFindTrial(result, family, config, false);
+
+			gains[n_gains++] = GainOverBaseline(result, options, scored);
+		}
 	}
 	PromoteRungs(result, data, resampling, options, alive, n_alive, rungs,
 				 FIXED_MIN_PROMOTED, max_trials);

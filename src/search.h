@@ -125,6 +125,13 @@ extern double SearchRefitSeconds(const SearchResult *result, int t,
 extern bool TpePropose(const SearchResult *result, const SearchOptions *options,
 					   pg_prng_state *prng, const ModelFamily **family, double *config);
 
+/*
+ * Return the first trial that evaluated this configuration, on every row
+ * when all_rows is set, or -1.
+ */
+extern int	SearchFindTrial(const SearchResult *result, const ModelFamily *family,
+							const double *config, bool all_rows);
+
 /* A standard normal deviate (search_tpe.c). */
 extern double SearchNormalDeviate(pg_prng_state *prng);
 

@@ -98,18 +98,6 @@ Move(const LocalSearch *local, const Trial *center, const int *params, int n,
 	}
 }
 
-/* Return whether some trial of this family already has this configuration. */
-static bool
-Tried(const SearchResult *result, const ModelFamily *family, const double *config)
-{
-	for (int t = 0; t < result->n_trials; t++)
-		if (result->trials[t].family == family &&
-			memcmp(result->trials[t].config, config,
-				   sizeof(double) * family->n_params) == 0)
-			return true;
-	return false;
-}
-
 /* Advance past a failed move: the opposite way, or a new direction. */
 static void
 NextMove(LocalSearch *local, int n)
@@ -154,7 +142,7 @@ LocalPropose(LocalSearch *local, const SearchResult *result, int center, TaskKin
 
 		CHECK_FOR_INTERRUPTS();
 		Move(local, trial, params, n, local->reversed ? -length : length, config);
-		if (!Tried(result, trial->family, config))
+		if (SearchFindTrial(result, trial->family, config, false) < 0)
 			return true;
 		NextMove(local, n);
 	}
