@@ -49,6 +49,9 @@
 /* Adaptive start configurations evaluated before the first local move. */
 #define LOCAL_AFTER_PICKS 5
 
+/* Share of the time left that a local move's center may have taken. */
+#define LOCAL_TIME_SHARE 0.1
+
 /* Time limit of an evaluation outside the search, such as a landmarker. */
 #define SAFE_EVALUATION_SECONDS 30.0
 
@@ -617,7 +620,12 @@ RunLocalMove(SearchResult *result, const TrainData *data, const Resampling *resa
 	if (c >= options->n_start || due < 0 || due >= PlannedLocalMoves(options))
 		return -1;
 	center = BestAlive(result, options->metric, alive, n_alive);
-	if (center < 0 || !LocalPropose(local, result, center, options->task, config))
+	if (center < 0)
+		return -1;
+	/* a move costs about what its center did, too much for a short budget */
+	if (result->trials[center].seconds > LOCAL_TIME_SHARE * (options->deadline - AutomlNow()))
+		return -1;
+	if (!LocalPropose(local, result, center, options->task, config))
 		return -1;
 	return RunFixed(result, data, resampling, options, result->trials[center].family,
 					config, fidelity, "local");
@@ -669,6 +677,10 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 		int			t;
 
 		if (OutOfBudget(result, options, resampling, max_trials))
+			break;
+		/* on row samples, half the time may pass before any promotion */
+		if (fidelity < 1.0 && FastTrack(result, data, resampling, options, max_trials) &&
+			OutOfBudget(result, options, resampling, max_trials))
 			break;
 		t = RunLocalMove(result, data, resampling, options, &local, c, alive, n_alive,
 						 fidelity);
