@@ -100,7 +100,7 @@ _PG_init(void)
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomIntVariable("automl.warm_start_local_moves",
-							"Sets the most local moves around the best configuration of an adaptive warm start.",
+							"Sets the maximum number of local moves around the best configuration of an adaptive warm start.",
 							"One move comes before each adaptive configuration after the fifth; "
 							"0 turns them off.",
 							&automl_warm_start_local_moves,

@@ -52,8 +52,8 @@ typedef struct ParamSpec
 	const char *active_if;
 
 	/*
-	 * 0 turns the limit off (an integer such as max_depth), so it is no
-	 * neighbour of 1 for a local move.
+	 * Whether 0 turns the limit off (an integer such as max_depth).  Then 0
+	 * is no neighbour of 1 for a local move.
 	 */
 	bool		zero_means_none;
 } ParamSpec;
@@ -138,9 +138,9 @@ extern void FamilyDefaultConfig(const ModelFamily *family, double *config);
  */
 extern double FamilyParamFromUnit(const ParamSpec *spec, double u);
 /*
- * Position of a numeric parameter's value in [0, 1], log-scaled for
- * PARAM_LOG_REAL, and its inverse, which also rounds PARAM_INT values and
- * clamps u into [0, 1].
+ * Map a numeric parameter's value to its position in [0, 1] (log scale for
+ * PARAM_LOG_REAL), and back.  The inverse clamps u into [0, 1] and rounds
+ * PARAM_INT values.
  */
 extern double FamilyParamToUnit(const ParamSpec *spec, double value);
 extern double FamilyParamAtUnit(const ParamSpec *spec, double u);

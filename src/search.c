@@ -5,8 +5,8 @@
  * Evaluations run in this order.  First the baseline, then the start
  * configurations (on a retrain the deployed model's first), then each
  * family's default configuration.  An adaptive warm start's configurations
- * are interleaved with local moves around the best of them so far (see
- * search_local.c).  Then come proposals, at random until
+ * are interleaved with local moves around the best start or local trial so
+ * far (see search_local.c).  Then come proposals, at random until
  * TPE has enough observations (see search_tpe.c).  On tables with at least
  * HALVING_MIN_ROWS * ETA rows, start and default configurations form a first
  * bracket and proposals run in further successive-halving brackets
@@ -605,8 +605,8 @@ PlannedLocalMoves(const SearchOptions *options)
 }
 
 /*
- * Run a local move around the best start trial so far when one is due
- * before start configuration c.  Returns its trial index, or -1.
+ * Run a local move around the best start or local trial so far when one is
+ * due before start configuration c.  Returns its trial index, or -1.
  */
 static int
 RunLocalMove(SearchResult *result, const TrainData *data, const Resampling *resampling,
@@ -681,7 +681,10 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 
 		if (OutOfBudget(result, options, resampling, max_trials))
 			break;
-		/* on row samples, half the time may pass before any promotion */
+		/*
+		 * On row samples nothing is eligible before a promotion, so the fast
+		 * track may be due before the start configurations end.
+		 */
 		if (fidelity < 1.0 && FastTrack(result, data, resampling, options, max_trials) &&
 			OutOfBudget(result, options, resampling, max_trials))
 			break;

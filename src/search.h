@@ -39,9 +39,9 @@ typedef struct SearchOptions
 	void	   *next_start_arg;
 
 	/*
-	 * Local moves (search_local.c) around the best start configuration so
-	 * far, at most this many: one before each adaptive start configuration
-	 * after the first LOCAL_AFTER_PICKS of them.
+	 * Maximum number of local moves (search_local.c) around the best start
+	 * or local trial so far.  One comes before each adaptive start
+	 * configuration after the first LOCAL_AFTER_PICKS of them.
 	 */
 	int			local_moves;
 } SearchOptions;
@@ -135,7 +135,7 @@ extern int	SearchFindTrial(const SearchResult *result, const ModelFamily *family
 /* A standard normal deviate (search_tpe.c). */
 extern double SearchNormalDeviate(pg_prng_state *prng);
 
-/* State of the local moves around the best start configuration (search_local.c). */
+/* State of the local moves around the best start or local trial (search_local.c). */
 typedef struct LocalSearch
 {
 	int			center;			/* trial the moves start from, or -1 */
