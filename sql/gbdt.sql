@@ -123,6 +123,20 @@ SELECT (model ->> 'early_stopping')::boolean AS early_stopping,
 		< (model -> 'valid_loss' ->> -1)::float8 AS best_beats_last
 FROM gbdt_models WHERE project = 'gbdt_noisy';
 
+-- With early_stopping false, no validation rows are set aside and every
+-- round is boosted, whatever early_stopping_rounds is.
+SELECT algorithm
+FROM automl_train('gbdt_noisy', 'y', algorithms => ARRAY['gbdt'], seed => 1,
+				  project => 'gbdt_noisy_all_rounds',
+				  hyperparameters => '{"n_estimators": 200, "learning_rate": 0.3,
+									   "early_stopping_rounds": 10,
+									   "early_stopping": "false"}');
+SELECT (model ->> 'early_stopping')::boolean AS early_stopping,
+	(model ->> 'rounds_trained')::int AS rounds_trained,
+	(model ->> 'n_trees')::int AS n_trees,
+	model -> 'valid_loss' AS valid_loss
+FROM gbdt_models WHERE project = 'gbdt_noisy_all_rounds';
+
 -- Growth policies with 4 leaves: depth-wise growth fills depth 2 before
 -- going deeper, while leaf-wise growth follows the largest gains deeper.
 -- max_depth 2 caps leaf-wise growth at 4 leaves, even with max_leaves 31.
@@ -171,9 +185,9 @@ WHERE p.name = 'gbdt_titanic';
 
 -- A corrupted model is rejected on load with an error, never a crash.
 -- The family's data starts after its name (int32 length 4, then "gbdt")
--- and its 14 hyperparameters.
+-- and its 15 hyperparameters.
 CREATE FUNCTION gbdt_payload_offset(model bytea) RETURNS int LANGUAGE sql AS $$
-	SELECT position('\x0400000067626474'::bytea IN model) - 1 + 8 + 14 * 8
+	SELECT position('\x0400000067626474'::bytea IN model) - 1 + 8 + 15 * 8
 $$;
 -- gbdt_depthwise has not been loaded for prediction in this session yet.
 CREATE TEMP TABLE gbdt_saved AS

@@ -2,13 +2,23 @@
 -- recomputes the expected first start configuration from the catalog.
 SET client_min_messages = warning;
 
+-- Trials with every hyperparameter of their family.  The catalog keeps a
+-- trial's JSON as it was written, so a hyperparameter added to a family
+-- later is missing from older trials, the knowledge base's among them, and
+-- the search reads it as the default.
+CREATE TEMP VIEW full_trials AS
+SELECT t.id, t.task_id, t.trial_number, t.algorithm,
+	coalesce(a.default_hyperparameters, '{}') || t.hyperparameters AS hyperparameters,
+	t.budget, t.metric, t.score, t.status
+FROM automl.trials t LEFT JOIN automl_algorithms() a USING (algorithm);
+
 -- Quality of each full-fidelity trial on its task: 0 at the baseline, 1 at
 -- the task's best trial.
 CREATE TEMP VIEW trial_quality AS
 WITH gains AS (
 	SELECT t.task_id, t.algorithm, t.hyperparameters, t.trial_number,
 		CASE WHEN t.metric IN ('log_loss', 'rmse', 'mae') THEN -t.score ELSE t.score END AS gain
-	FROM automl.trials t
+	FROM full_trials t
 	WHERE t.status = 'ok' AND coalesce((t.budget ->> 'fidelity')::float8, 1) >= 1
 )
 SELECT g.task_id, g.algorithm, g.hyperparameters, g.trial_number, g.gain,
@@ -24,7 +34,7 @@ WINDOW w AS (PARTITION BY g.task_id);
 -- The first start trial of a project.
 CREATE TEMP VIEW first_start AS
 SELECT p.name AS project, t.task_id, t.algorithm, t.hyperparameters
-FROM automl.trials t
+FROM full_trials t
 JOIN automl.tasks k ON k.id = t.task_id
 JOIN automl.projects p ON p.id = k.project_id
 WHERE t.budget ->> 'source' = 'start' AND t.trial_number = 2;
@@ -98,7 +108,7 @@ WITH quality AS (
 	GROUP BY 1, 2, 3
 ), first AS (
 	SELECT w.task_id, w.weight, coalesce(max(q.quality), 0) AS reached
-	FROM l1_weighted w CROSS JOIN automl.trials t
+	FROM l1_weighted w CROSS JOIN full_trials t
 	LEFT JOIN quality q ON q.task_id = w.task_id AND q.algorithm = t.algorithm
 		AND q.hyperparameters = t.hyperparameters
 	WHERE t.task_id = :l1_task AND t.trial_number IN (2, 3)
@@ -113,7 +123,7 @@ WITH quality AS (
 	GROUP BY 1, 2 ORDER BY gain DESC, score DESC LIMIT 1
 )
 SELECT g.algorithm = t.algorithm AND g.hyperparameters = t.hyperparameters AS greedy_third
-FROM gains g, automl.trials t
+FROM gains g, full_trials t
 WHERE t.task_id = :l1_task AND t.trial_number = 4 AND t.budget ->> 'source' = 'start';
 SELECT warm_start_metric, jsonb_array_length(warm_start) AS neighbours,
 	(SELECT bool_and(d1 <= d2) FROM (
@@ -157,13 +167,13 @@ FROM scored s, first_start f WHERE f.project = 'ws_adaptive';
 -- Every later start configuration is a distinct one some past task tried.
 SELECT count(*) AS start_trials,
 	count(DISTINCT (t.algorithm, t.hyperparameters)) AS distinct_configurations,
-	bool_and(EXISTS (SELECT 1 FROM automl.trials p WHERE p.task_id < :adaptive_task
+	bool_and(EXISTS (SELECT 1 FROM full_trials p WHERE p.task_id < :adaptive_task
 		AND p.algorithm = t.algorithm AND p.hyperparameters = t.hyperparameters)) AS from_past_tasks
-FROM automl.trials t WHERE t.task_id = :adaptive_task AND t.budget ->> 'source' = 'start';
+FROM full_trials t WHERE t.task_id = :adaptive_task AND t.budget ->> 'source' = 'start';
 -- The task records the 8 nearest tasks and every task a start
 -- configuration came from, with how many each gave.
 SELECT count(*) FILTER (WHERE (n ->> 'nearest')::boolean) AS nearest,
-	sum((n ->> 'tried')::integer) = (SELECT count(*) FROM automl.trials t
+	sum((n ->> 'tried')::integer) = (SELECT count(*) FROM full_trials t
 		WHERE t.task_id = :adaptive_task AND t.budget ->> 'source' = 'start') AS tried_adds_up,
 	bool_and((n ->> 'nearest')::boolean OR (n ->> 'tried')::integer > 0) AS others_gave_one
 FROM automl.tasks k, jsonb_array_elements(k.warm_start) n WHERE k.id = :adaptive_task;
@@ -187,7 +197,7 @@ WITH features(name) AS (VALUES ('log_rows'), ('log_columns'), ('columns_per_row'
 ), tasks AS (
 	SELECT k.id, k.meta_features FROM automl.tasks k
 	WHERE k.task = 'classification' AND (k.id = :adaptive_task OR (k.id < :adaptive_task
-		AND EXISTS (SELECT 1 FROM automl.trials t WHERE t.task_id = k.id
+		AND EXISTS (SELECT 1 FROM full_trials t WHERE t.task_id = k.id
 			AND t.status = 'ok' AND t.algorithm <> 'baseline')))
 ), scaled AS (
 	SELECT id, name, coalesce((v - min(v) OVER w) / nullif(max(v) OVER w - min(v) OVER w, 0), 0) AS v
@@ -220,7 +230,7 @@ WITH prior AS (
 	-- local moves come between the picks and do not count
 	SELECT row_number() OVER (ORDER BY s.trial_number) AS ordinal, s.algorithm,
 		s.hyperparameters, greatest(s.score - b.score, 0) AS gain
-	FROM automl.trials s JOIN automl.trials b ON b.task_id = s.task_id AND b.trial_number = 1
+	FROM full_trials s JOIN full_trials b ON b.task_id = s.task_id AND b.trial_number = 1
 	WHERE s.task_id = :adaptive_task AND s.budget ->> 'source' = 'start'
 ), steps AS (
 	-- step n: the first n start trials are known, the next is picked

@@ -57,8 +57,8 @@
  *    no binning, and NaN follows the default direction.  Ties go to the
  *    lowest column, then the lowest bin.
  * 4. Stopping.  Boosting runs n_estimators rounds.  With early stopping on
- *    (early_stopping_rounds > 0 and at least GBDT_MIN_EARLY_STOPPING_ROWS
- *    rows), a seeded GBDT_VALID_FRACTION of the rows, stratified by class,
+ *    (early_stopping true, early_stopping_rounds > 0 and at least
+ *    GBDT_MIN_EARLY_STOPPING_ROWS rows), a seeded GBDT_VALID_FRACTION of the rows, stratified by class,
  *    is held out.  Boosting stops once the validation loss has not improved
  *    for early_stopping_rounds rounds, and the model keeps the rounds up to
  *    the best one.  The fit deadline also ends boosting after a whole round.
@@ -140,7 +140,8 @@ enum
 	GBDT_PARAM_MAX_BINS,
 	GBDT_PARAM_EARLY_STOPPING_ROUNDS,
 	GBDT_PARAM_LOSS,
-	GBDT_PARAM_GROW_POLICY
+	GBDT_PARAM_GROW_POLICY,
+	GBDT_PARAM_EARLY_STOPPING
 };
 
 typedef enum GbdtRegressionLoss
@@ -157,10 +158,13 @@ typedef enum GbdtGrowPolicy
 
 static const char *const gbdt_losses[] = {"squared", "absolute"};
 static const char *const gbdt_grow_policies[] = {"leafwise", "depthwise"};
+static const char *const gbdt_early_stopping[] = {"true", "false"};
 
 /*
  * Search ranges, then the ranges a user may set when they differ.  The
- * search always uses 10 early stopping rounds.  max_depth 0 means
+ * search turns early stopping on or off, and when it is on, the search
+ * always waits 10 rounds.  On a few hundred rows the held-out tenth is
+ * small, and boosting every round often scores better.  max_depth 0 means
  * unlimited, so by default max_leaves alone bounds a tree.  The loss applies
  * to regression; classification always uses log loss.
  */
@@ -188,6 +192,8 @@ static const ParamSpec gbdt_params[] = {
 	gbdt_losses, lengthof(gbdt_losses), 0, 0, "task=regression"},
 	[GBDT_PARAM_GROW_POLICY] = {"grow_policy", PARAM_CHOICE, 0, 1, GROW_LEAFWISE,
 	gbdt_grow_policies, lengthof(gbdt_grow_policies)},
+	[GBDT_PARAM_EARLY_STOPPING] = {"early_stopping", PARAM_CHOICE, 0, 1, 0,
+	gbdt_early_stopping, lengthof(gbdt_early_stopping)},
 };
 
 StaticAssertDecl(lengthof(gbdt_params) <= AUTOML_MAX_PARAMS,
@@ -462,6 +468,8 @@ GbdtParamsFromConfig(const double *config, GbdtParams *params)
 	params->colsample = ConfigValue(config, GBDT_PARAM_COLSAMPLE);
 	params->max_bins = (int) ConfigValue(config, GBDT_PARAM_MAX_BINS);
 	params->early_stopping_rounds = (int) ConfigValue(config, GBDT_PARAM_EARLY_STOPPING_ROUNDS);
+	if (ConfigValue(config, GBDT_PARAM_EARLY_STOPPING) == 1)
+		params->early_stopping_rounds = 0;	/* "false" */
 	params->loss = (GbdtRegressionLoss) ConfigValue(config, GBDT_PARAM_LOSS);
 	params->grow_policy = (GbdtGrowPolicy) ConfigValue(config, GBDT_PARAM_GROW_POLICY);
 }

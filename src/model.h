@@ -14,7 +14,7 @@
 #include "prep.h"
 
 #define AUTOML_MODEL_MAGIC 0x4C4D5541	/* "AUML" read as little-endian bytes */
-#define AUTOML_MODEL_FORMAT_VERSION 4
+#define AUTOML_MODEL_FORMAT_VERSION 5
 
 typedef struct AutomlModel
 {
