@@ -58,10 +58,11 @@
  *    lowest column, then the lowest bin.
  * 4. Stopping.  Boosting runs n_estimators rounds.  With early stopping on
  *    (early_stopping true, early_stopping_rounds > 0 and at least
- *    GBDT_MIN_EARLY_STOPPING_ROWS rows), a seeded GBDT_VALID_FRACTION of the rows, stratified by class,
- *    is held out.  Boosting stops once the validation loss has not improved
- *    for early_stopping_rounds rounds, and the model keeps the rounds up to
- *    the best one.  The fit deadline also ends boosting after a whole round.
+ *    GBDT_MIN_EARLY_STOPPING_ROWS rows), a seeded GBDT_VALID_FRACTION of the
+ *    rows, stratified by class, is held out.  Boosting stops once the
+ *    validation loss has not improved for early_stopping_rounds rounds, and
+ *    the model keeps the rounds up to the best one.  The fit deadline also
+ *    ends boosting after a whole round.
  *
  * Each round draws a Bernoulli(subsample) sample of the training rows, and
  * each tree a colsample share of the columns, from a generator seeded with
