@@ -40,6 +40,8 @@
 #define MAX_RUNGS 3
 #define HALVING_MIN_ROWS 1000
 #define POOL_SIZE 20
+/* Maximum count of pool entries from one family. */
+#define POOL_FAMILY_CAP 5
 /* Minimum count of fixed configurations promoted at each rung of their bracket. */
 #define FIXED_MIN_PROMOTED 3
 
@@ -183,35 +185,58 @@ AddTrial(SearchResult *result, const ModelFamily *family, const double *config,
 	return trial;
 }
 
-/* Keep the predictions of a full-fidelity trial if it ranks in the pool. */
+/*
+ * Keep the predictions of a full-fidelity trial if it ranks in the pool.  At
+ * most POOL_FAMILY_CAP entries come from one family.  On a small table the
+ * search may try thousands of neighbours of one configuration, and without
+ * the cap they would fill the pool with near-copies of one model, leaving
+ * ensemble selection nothing different to mix.
+ */
 static void
 KeepInPool(SearchResult *result, int t, EvalPredictions *predictions, MetricId metric)
 {
-	int			worst = 0;
+	const ModelFamily *family = result->trials[t].family;
+	int			in_family = 0;
+	int			family_worst = -1;
+	int			worst = -1;
+	int			victim;
 
-	if (result->n_pool < POOL_SIZE)
+	for (int i = 0; i < result->n_pool; i++)
+	{
+		const Trial *entry = &result->trials[result->pool[i].trial];
+
+		if (entry->family == family)
+		{
+			in_family++;
+			if (family_worst < 0 ||
+				MetricBetter(metric, result->trials[result->pool[family_worst].trial].score,
+							 entry->score))
+				family_worst = i;
+		}
+		if (worst < 0 ||
+			MetricBetter(metric, result->trials[result->pool[worst].trial].score, entry->score))
+			worst = i;
+	}
+	if (in_family < POOL_FAMILY_CAP && result->n_pool < POOL_SIZE)
 	{
 		result->pool[result->n_pool].trial = t;
 		result->pool[result->n_pool++].predictions = *predictions;
 		return;
 	}
-	for (int i = 1; i < result->n_pool; i++)
-		if (MetricBetter(metric, result->trials[result->pool[worst].trial].score,
-						 result->trials[result->pool[i].trial].score))
-			worst = i;
+	victim = in_family >= POOL_FAMILY_CAP ? family_worst : worst;
 	if (!MetricBetter(metric, result->trials[t].score,
-					  result->trials[result->pool[worst].trial].score))
+					  result->trials[result->pool[victim].trial].score))
 	{
 		pfree(predictions->y);
 		pfree(predictions->pred);
 		pfree(predictions->row);
 		return;
 	}
-	pfree(result->pool[worst].predictions.y);
-	pfree(result->pool[worst].predictions.pred);
-	pfree(result->pool[worst].predictions.row);
-	result->pool[worst].trial = t;
-	result->pool[worst].predictions = *predictions;
+	pfree(result->pool[victim].predictions.y);
+	pfree(result->pool[victim].predictions.pred);
+	pfree(result->pool[victim].predictions.row);
+	result->pool[victim].trial = t;
+	result->pool[victim].predictions = *predictions;
 }
 
 static void
