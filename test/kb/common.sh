@@ -41,12 +41,11 @@ kb_load_table() {
 	done
 	gzip -dc "$file" | "${PSQL[@]}" -v name="$name" -f <(cat <<SQL
 SET client_min_messages = warning;
-DROP TABLE IF EXISTS kb.raw;
 DROP TABLE IF EXISTS kb.:"name";
-CREATE TABLE kb.raw ($raw);
-\\copy kb.raw FROM pstdin WITH (FORMAT csv, DELIMITER E'\\t', HEADER true)
-CREATE TABLE kb.:"name" AS SELECT ${select#, } FROM kb.raw;
-DROP TABLE kb.raw;
+-- a temporary table, so that several sessions can load at once
+CREATE TEMP TABLE raw_rows ($raw);
+\\copy raw_rows FROM pstdin WITH (FORMAT csv, DELIMITER E'\\t', HEADER true)
+CREATE TABLE kb.:"name" AS SELECT ${select#, } FROM raw_rows;
 SQL
 )
 }

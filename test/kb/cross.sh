@@ -20,12 +20,15 @@
 #   KB_CROSS_MAX_SECONDS  leave out incumbents whose trial took longer than
 #                         this on their own task (default 3), to bound the
 #                         run time
+#   KB_CROSS_JOBS         tasks cross-evaluated at once, each in its own
+#                         backend (default 1)
 set -uo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 PMLB_DIR" >&2; exit 2; }
 [ -d "$1" ] || { echo "no such directory: $1" >&2; exit 2; }
 data_dir=$(realpath -- "$1")
 cd "$(dirname "$0")/../.."
 max_seconds=${KB_CROSS_MAX_SECONDS:-3}
+jobs=${KB_CROSS_JOBS:-1}
 kb=sql/automl_prior.tsv
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 work=$(mktemp -d)
@@ -70,16 +73,19 @@ PYTHON
 
 kb_setup_schema
 "${PSQL[@]}" -c "DELETE FROM automl.projects WHERE name LIKE 'kbcross\\_%'"
-done_count=0
-while IFS=$'\t' read -r name kind _; do
+
+# Score task $1 of kind $2 on the start configurations of $work/$1.json
+# and write its new trials to $work/$1.trials.json.
+cross_task() {
+	local name=$1 kind=$2 count
 	count=$(python3 -c "import json, sys; print(len(json.load(open(sys.argv[1]))))" "$work/$name.json")
 	if [ "$count" -eq 0 ]; then
 		echo '[]' >"$work/$name.trials.json"
-		continue
+		return 0
 	fi
-	if ! kb_load_table "$name" "$kind" >/dev/null 2>"$work/err" ||
+	if ! kb_load_table "$name" "$kind" >/dev/null 2>"$work/$name.err" ||
 		! "${PSQL[@]}" -v name="$name" -v kind="$kind" -v trials=$((count + 1)) \
-			-v configs="$(cat "$work/$name.json")" >/dev/null 2>>"$work/err" <<'SQL'
+			-v configs="$(cat "$work/$name.json")" >/dev/null 2>>"$work/$name.err" <<'SQL'
 SET client_min_messages = warning;
 -- one cross-validation, as build.sh scores the tasks
 SET automl.cv_repeats = 1;
@@ -88,8 +94,8 @@ SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'kbcross
 	warm_start => false, seed => 1, time_budget => 36000);
 SQL
 	then
-		echo "failed $name: $(grep -m1 ERROR "$work/err")"
-		exit 1
+		echo "failed $name: $(grep -m1 ERROR "$work/$name.err")"
+		return 1
 	fi
 	"${PSQL[@]}" -At -v name="$name" >"$work/$name.trials.json" <<'SQL'
 SELECT coalesce(jsonb_agg(jsonb_build_object('algorithm', t.algorithm,
@@ -104,9 +110,28 @@ SQL
 SELECT automl_drop_project('kbcross_' || :'name');
 DROP TABLE kb.:"name";
 SQL
-	done_count=$((done_count + 1))
 	echo "cross-evaluated $name ($kind): $count configurations"
-done <"$kb"
+}
+
+# Cross-evaluate every jobs-th task of the knowledge base, from task $1 on.
+cross_worker() {
+	local index=0 name kind
+	while IFS=$'\t' read -r name kind _; do
+		if [ $((index % jobs)) -eq "$1" ]; then
+			cross_task "$name" "$kind" || return 1
+		fi
+		index=$((index + 1))
+	done <"$kb"
+}
+
+pids=()
+for ((worker = 0; worker < jobs; worker++)); do
+	cross_worker "$worker" &
+	pids+=($!)
+done
+for pid in "${pids[@]}"; do
+	wait "$pid" || { kill "${pids[@]}" 2>/dev/null; exit 1; }
+done
 
 # Append each task's new trials to its line.
 python3 - "$kb" "$work" <<'PYTHON'
@@ -121,4 +146,4 @@ for line in open(kb_path):
 with open(kb_path, "w") as out:
     out.writelines(lines)
 PYTHON
-echo "$done_count tasks cross-evaluated in $kb"
+echo "$(cut -f1 "$kb" | wc -l) tasks cross-evaluated in $kb"
