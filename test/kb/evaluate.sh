@@ -52,6 +52,8 @@
 #                     eval (replacing theirs) instead of starting anew
 #   EVAL_RETRIEVAL    set to 1 to measure only NDCG@5: the neighbour methods
 #                     run the baseline alone, nothing is written to the docs
+#   EVAL_JOBS         folds evaluated at once, each in its own database
+#                     (default 1)
 set -uo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 PMLB_DIR" >&2; exit 2; }
 [ -d "$1" ] || { echo "no such directory: $1" >&2; exit 2; }
@@ -62,6 +64,7 @@ cd "$(dirname "$0")/../.."
 
 folds=${EVAL_FOLDS:-5}
 per_family=${EVAL_PER_FAMILY:-1}
+jobs=${EVAL_JOBS:-1}
 cold_trials=${EVAL_COLD_TRIALS:-50}
 warm_trials=${EVAL_WARM_TRIALS:-25}
 all_methods=(cold portfolio l1 simple learned l1_adaptive learned_adaptive)
@@ -157,7 +160,7 @@ run_method() {
 		metric=${method%_adaptive} adaptive=on
 	fi
 	"${PSQL[@]}" -d "$db" -v name="$name" -v kind="$kind" -v metric="$metric" \
-		-v warm="$warm" -v trials="$trials" -v adaptive="$adaptive" >/dev/null 2>"$work/err" <<'SQL' || {
+		-v warm="$warm" -v trials="$trials" -v adaptive="$adaptive" >/dev/null 2>"$work/$db.err" <<'SQL' || {
 SET client_min_messages = warning;
 SET automl.warm_start_metric = :'metric';
 SET automl.warm_start_adaptive = :'adaptive';
@@ -167,11 +170,11 @@ SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'eval_ru
 	task => :'kind', warm_start => :warm, max_trials => :trials + 1, seed => 1,
 	time_budget => 3600);
 SQL
-		echo "failed $name $method: $(error_line "$work/err")"
+		echo "failed $name $method: $(error_line "$work/$db.err")"
 		return 1
 	}
 	"${PSQL[@]}" -d "$db" -At -F $'\t' -P 'null=\N' -v name="$name" -v method="$method" \
-		>"$work/runs.tsv" <<'SQL'
+		>"$work/$db.runs.tsv" <<'SQL'
 SELECT :'name', :'method', t.trial_number, t.algorithm, t.hyperparameters, t.metric,
 	t.score, t.status, t.budget ->> 'source', (t.budget ->> 'fidelity')::float8, t.fit_seconds
 FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
@@ -179,7 +182,7 @@ JOIN automl.projects p ON p.id = k.project_id WHERE p.name = 'eval_run'
 ORDER BY t.trial_number;
 SQL
 	"${PSQL[@]}" -d "$db" -At -F $'\t' -P 'null=\N' -v name="$name" -v method="$method" \
-		>"$work/neighbours.tsv" <<'SQL'
+		>"$work/$db.neighbours.tsv" <<'SQL'
 SELECT :'name', :'method', n.rank, regexp_replace(n.value ->> 'relation', '^pmlb:', ''),
 	(n.value ->> 'distance')::float8
 FROM automl.tasks k JOIN automl.projects p ON p.id = k.project_id,
@@ -188,8 +191,8 @@ WHERE p.name = 'eval_run' AND n.value ? 'relation';
 SQL
 	"${PSQL[@]}" -d "$db" -c "SELECT automl_drop_project('eval_run')" >/dev/null
 	"${PSQL[@]}" -d "$home_db" <<SQL
-\\copy eval.runs FROM '$work/runs.tsv' WITH (FORMAT text)
-\\copy eval.neighbours FROM '$work/neighbours.tsv' WITH (FORMAT text)
+\\copy eval.runs FROM '$work/$db.runs.tsv' WITH (FORMAT text)
+\\copy eval.neighbours FROM '$work/$db.neighbours.tsv' WITH (FORMAT text)
 SQL
 }
 
@@ -425,9 +428,17 @@ else
 	setup_eval_schema
 	create_views
 fi
+# Run the folds, at most $jobs at once.
+running=0
 for ((fold = 0; fold < folds; fold++)); do
-	run_fold "$fold"
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	run_fold "$fold" &
+	running=$((running + 1))
 done
+wait
 if [ "${EVAL_RETRIEVAL:-0}" = 1 ]; then
 	target_tables | tail -n +6
 	exit 0
