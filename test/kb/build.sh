@@ -15,6 +15,8 @@
 # makes one.  The result replaces sql/automl_prior.tsv, one line per task:
 # name, task, meta-features (JSON) and trials (JSON array).  CREATE
 # EXTENSION loads it as prior tasks (automl.tasks.is_prior).
+# KB_BUILD_JOBS (default 1) data sets are trained at once, each in its own
+# backend.
 set -uo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 PMLB_DIR [NAME ...]" >&2; exit 2; }
 [ -d "$1" ] || { echo "no such directory: $1" >&2; exit 2; }
@@ -26,8 +28,10 @@ max_rows=${KB_MAX_ROWS:-5000}
 # contributes tuned configurations to warm starts.
 search_trials=${KB_SEARCH_TRIALS:-40}
 out=sql/automl_prior.tsv
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+jobs=${KB_BUILD_JOBS:-1}
+work=$(mktemp -d)
+tmp=$work/automl_prior.tsv
+trap 'rm -rf "$work"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 
 . test/kb/common.sh
@@ -43,15 +47,17 @@ fi
 kb_setup_schema
 "${PSQL[@]}" -c "DELETE FROM automl.projects WHERE name LIKE 'kb\\_%'"
 
-built=0
-for name in "${names[@]}"; do
+# Train data set $1 on the portfolio and the search that follows, and write
+# its knowledge-base line to $work/$1.line.
+build_task() {
+	local name=$1 task portfolio count
 	task=$(kb_task_kind "$name")
-	[ "$task" = classification ] || [ "$task" = regression ] || { echo "skip $name: task '$task'"; continue; }
+	[ "$task" = classification ] || [ "$task" = regression ] || { echo "skip $name: task '$task'"; return 0; }
 	portfolio=$(python3 -c "import json,sys; print(json.dumps(json.load(open('test/kb/portfolio.json'))['$task']))")
 	count=$(python3 -c "import json; print(len(json.load(open('test/kb/portfolio.json'))['$task']))")
-	if ! kb_load_table "$name" "$task" >/dev/null 2>"$tmp.err" ||
+	if ! kb_load_table "$name" "$task" >/dev/null 2>"$work/$name.err" ||
 		! "${PSQL[@]}" -v name="$name" -v portfolio="$portfolio" \
-			-v trials=$((count + 1 + search_trials)) -v task="$task" >/dev/null 2>>"$tmp.err" <<'SQL'
+			-v trials=$((count + 1 + search_trials)) -v task="$task" >/dev/null 2>>"$work/$name.err" <<'SQL'
 SET client_min_messages = warning;
 -- one cross-validation, as the shipped file was built
 SET automl.cv_repeats = 1;
@@ -60,10 +66,10 @@ SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'kb_' ||
 	warm_start => false, seed => 1, time_budget => 300);
 SQL
 	then
-		echo "failed $name: $(grep -m1 ERROR "$tmp.err")"
-		continue
+		echo "failed $name: $(grep -m1 ERROR "$work/$name.err")"
+		return 0
 	fi
-	"${PSQL[@]}" -At -F $'\t' -v name="$name" >>"$tmp" <<'SQL'
+	"${PSQL[@]}" -At -F $'\t' -v name="$name" >"$work/$name.line" <<'SQL'
 SELECT :'name', k.task, k.meta_features::text,
 	(SELECT jsonb_agg(jsonb_build_object('algorithm', t.algorithm,
 		'hyperparameters', t.hyperparameters, 'metric', t.metric, 'score', t.score,
@@ -73,9 +79,29 @@ SELECT :'name', k.task, k.meta_features::text,
 FROM automl.tasks k JOIN automl.projects p ON p.id = k.project_id
 WHERE p.name = 'kb_' || :'name'
 SQL
-	built=$((built + 1))
 	echo "built $name ($task)"
+}
+
+# Build every jobs-th data set of the list, from data set $1 on.
+build_worker() {
+	for ((i = $1; i < ${#names[@]}; i += jobs)); do
+		build_task "${names[$i]}"
+	done
+}
+
+for ((worker = 0; worker < jobs; worker++)); do
+	build_worker "$worker" &
+done
+wait
+
+# The lines in the order of the list, whichever worker wrote them.
+built=0
+: >"$tmp"
+for name in "${names[@]}"; do
+	if [ -s "$work/$name.line" ]; then
+		cat "$work/$name.line" >>"$tmp"
+		built=$((built + 1))
+	fi
 done
 mv "$tmp" "$out"
-trap - EXIT
 echo "$built tasks written to $out"
