@@ -90,10 +90,14 @@ SELECT DISTINCT algorithm, hyperparameters FROM (
 		row_number() OVER (PARTITION BY q.task_id ORDER BY q.gain DESC, q.trial_number) AS rank
 	FROM trial_quality q JOIN l1_weighted USING (task_id) WHERE q.algorithm <> 'baseline'
 ) best WHERE rank <= 3;
-WITH scored AS (
+-- A configuration tried twice on a task counts once, at its best quality.
+WITH per_task AS (
+	SELECT task_id, algorithm, hyperparameters, max(quality) AS quality
+	FROM trial_quality GROUP BY 1, 2, 3
+), scored AS (
 	SELECT c.algorithm, c.hyperparameters, sum(w.weight * q.quality) AS score
 	FROM l1_candidates c
-	JOIN trial_quality q USING (algorithm, hyperparameters)
+	JOIN per_task q USING (algorithm, hyperparameters)
 	JOIN l1_weighted w USING (task_id)
 	GROUP BY 1, 2 ORDER BY score DESC LIMIT 1
 )
