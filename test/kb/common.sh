@@ -27,13 +27,17 @@ kb_row_count() {
 # Load data set $1 of task kind $2 into table kb."$1": features as float8
 # columns f0, f1, ..., the label as column target (float8 for regression).
 kb_load_table() {
-	local name=$1 task=$2 file=$data_dir/$1/$1.tsv.gz header raw="" select="" i
+	local name=$1 task=$2 file=$data_dir/$1/$1.tsv.gz header raw="" select="" i label=-1
 	local -a columns
 	header=$(set +o pipefail; gzip -dc "$file" | head -n 1)
 	IFS=$'\t' read -r -a columns <<<"$header"
+	# The label is the last column named target: schizo has a feature of that name too.
+	for ((i = 0; i < ${#columns[@]}; i++)); do
+		[ "${columns[$i]}" = target ] && label=$i
+	done
 	for ((i = 0; i < ${#columns[@]}; i++)); do
 		raw+="${raw:+, }c$i text"
-		if [ "${columns[$i]}" = target ]; then
+		if [ "$i" -eq "$label" ]; then
 			[ "$task" = regression ] && select+=", kb.to_float8(c$i) AS target" || select+=", c$i AS target"
 		else
 			select+=", kb.to_float8(c$i) AS f$i"
