@@ -82,17 +82,8 @@ SQL
 	echo "built $name ($task)"
 }
 
-# Build every jobs-th data set of the list, from data set $1 on.
-build_worker() {
-	for ((i = $1; i < ${#names[@]}; i += jobs)); do
-		build_task "${names[$i]}"
-	done
-}
-
-for ((worker = 0; worker < jobs; worker++)); do
-	build_worker "$worker" &
-done
-wait
+# A data set that fails is reported and left out, so failures do not stop the build.
+kb_run_parallel "$jobs" build_task "${names[@]}"
 
 # The lines in the order of the list, whichever worker wrote them.
 built=0

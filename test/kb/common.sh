@@ -80,3 +80,23 @@ WHERE k.id = t.task_id AND k.is_prior AND t.budget ->> 'source' = 'transfer'
 DELETE FROM automl.tasks WHERE is_prior AND relation IN (SELECT relation FROM hidden);
 SQL
 }
+
+# Run "$2 ITEM" in the background for each ITEM of the remaining arguments,
+# at most $1 at once.  Returns 1 when any run failed, after all have ended.
+kb_run_parallel() {
+	local jobs=$1 command=$2 item running=0 failed=0
+	shift 2
+	for item in "$@"; do
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n || failed=1
+			running=$((running - 1))
+		fi
+		"$command" "$item" &
+		running=$((running + 1))
+	done
+	while [ "$running" -gt 0 ]; do
+		wait -n || failed=1
+		running=$((running - 1))
+	done
+	return "$failed"
+}

@@ -69,15 +69,18 @@ for name, kind, trials in tasks:
                for k, t in sorted(incumbents.get(kind, {}).items()) if k not in tried]
     with open(f"{work}/{name}.json", "w") as out:
         json.dump(configs, out)
+    with open(f"{work}/{name}.kind", "w") as out:
+        out.write(kind)
 PYTHON
 
 kb_setup_schema
 "${PSQL[@]}" -c "DELETE FROM automl.projects WHERE name LIKE 'kbcross\\_%'"
 
-# Score task $1 of kind $2 on the start configurations of $work/$1.json
-# and write its new trials to $work/$1.trials.json.
+# Score task $1 on the start configurations of $work/$1.json and write its
+# new trials to $work/$1.trials.json.
 cross_task() {
-	local name=$1 kind=$2 count
+	local name=$1 kind count
+	kind=$(cat "$work/$name.kind")
 	count=$(python3 -c "import json, sys; print(len(json.load(open(sys.argv[1]))))" "$work/$name.json")
 	if [ "$count" -eq 0 ]; then
 		echo '[]' >"$work/$name.trials.json"
@@ -113,25 +116,7 @@ SQL
 	echo "cross-evaluated $name ($kind): $count configurations"
 }
 
-# Cross-evaluate every jobs-th task of the knowledge base, from task $1 on.
-cross_worker() {
-	local index=0 name kind
-	while IFS=$'\t' read -r name kind _; do
-		if [ $((index % jobs)) -eq "$1" ]; then
-			cross_task "$name" "$kind" || return 1
-		fi
-		index=$((index + 1))
-	done <"$kb"
-}
-
-pids=()
-for ((worker = 0; worker < jobs; worker++)); do
-	cross_worker "$worker" &
-	pids+=($!)
-done
-for pid in "${pids[@]}"; do
-	wait "$pid" || { kill "${pids[@]}" 2>/dev/null; exit 1; }
-done
+kb_run_parallel "$jobs" cross_task $(cut -f1 "$kb") || exit 1
 
 # Append each task's new trials to its line.
 python3 - "$kb" "$work" <<'PYTHON'

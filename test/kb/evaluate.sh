@@ -428,17 +428,7 @@ else
 	setup_eval_schema
 	create_views
 fi
-# Run the folds, at most $jobs at once.
-running=0
-for ((fold = 0; fold < folds; fold++)); do
-	if [ "$running" -ge "$jobs" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
-	run_fold "$fold" &
-	running=$((running + 1))
-done
-wait
+kb_run_parallel "$jobs" run_fold $(seq 0 $((folds - 1)))
 if [ "${EVAL_RETRIEVAL:-0}" = 1 ]; then
 	target_tables | tail -n +6
 	exit 0
