@@ -15,7 +15,7 @@
 # makes one.  The result replaces sql/automl_prior.tsv, one line per task:
 # name, task, meta-features (JSON) and trials (JSON array).  CREATE
 # EXTENSION loads it as prior tasks (automl.tasks.is_prior).
-# KB_BUILD_JOBS (default 1) data sets are trained at once, each in its own
+# KB_BUILD_JOBS data sets (default 1) train at once, each in its own
 # backend.
 set -uo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 PMLB_DIR [NAME ...]" >&2; exit 2; }
@@ -35,6 +35,7 @@ trap 'rm -rf "$work"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 
 . test/kb/common.sh
+kb_require_jobs KB_BUILD_JOBS "$jobs"
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
 	for dir in "$data_dir"/*/; do
@@ -82,10 +83,10 @@ SQL
 	echo "built $name ($task)"
 }
 
-# A data set that fails is reported and left out, so failures do not stop the build.
+# A data set that fails is reported and left out, and the build goes on.
 kb_run_parallel "$jobs" build_task "${names[@]}"
 
-# The lines in the order of the list, whichever worker wrote them.
+# Write the lines in the order of the list, whichever worker finished first.
 built=0
 : >"$tmp"
 for name in "${names[@]}"; do

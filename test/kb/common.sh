@@ -81,6 +81,14 @@ DELETE FROM automl.tasks WHERE is_prior AND relation IN (SELECT relation FROM hi
 SQL
 }
 
+# Exit with an error unless value $2 of setting $1 is a positive job count.
+kb_require_jobs() {
+	if ! [[ $2 =~ ^[1-9][0-9]*$ ]]; then
+		echo "invalid $1: \"$2\" (expected a positive whole number; set it to 1 or more)" >&2
+		exit 2
+	fi
+}
+
 # Run "$2 ITEM" in the background for each ITEM of the remaining arguments,
 # at most $1 at once.  Returns 1 when any run failed, after all have ended.
 kb_run_parallel() {

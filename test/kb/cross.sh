@@ -35,6 +35,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 . test/kb/common.sh
+kb_require_jobs KB_CROSS_JOBS "$jobs"
 
 # Write $work/NAME.json, the start configurations of each task: the
 # incumbents of the other tasks of its kind that it has not evaluated.
