@@ -55,28 +55,26 @@ SQL
 }
 
 # Delete the prior tasks of the data sets named in $1 (space-separated), and
-# the scores other prior tasks have of their incumbents (best configurations
-# before cross-evaluation).  Those scores would hand a warm start the hidden
-# tasks' tuned configurations.  A configuration that is also a kept task's
-# incumbent stays.
+# the scores other prior tasks have of the configurations cross.sh took from
+# them.  Those scores would hand a warm start the hidden tasks' tuned
+# configurations.  A configuration that a kept task also tried itself stays.
 kb_hide_priors() {
 	"${PSQL[@]}" -v names="$1" <<'SQL'
 SET client_min_messages = warning;
 CREATE TEMP TABLE hidden AS
 SELECT 'pmlb:' || name AS relation FROM unnest(string_to_array(:'names', ' ')) name;
-CREATE TEMP TABLE incumbent AS
-SELECT DISTINCT ON (t.task_id) k.relation, t.algorithm, t.hyperparameters
+-- each prior task's own configurations, not those a cross-evaluation added
+CREATE TEMP TABLE own AS
+SELECT DISTINCT k.relation, t.algorithm, t.hyperparameters
 FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
-WHERE k.is_prior AND t.status = 'ok' AND t.algorithm <> 'baseline'
-	AND t.budget ->> 'source' <> 'transfer'
-ORDER BY t.task_id, CASE WHEN t.metric IN ('log_loss', 'rmse', 'mae') THEN t.score
-	ELSE -t.score END, t.trial_number;
+WHERE k.is_prior AND t.algorithm <> 'baseline' AND t.budget ->> 'source' <> 'transfer';
+-- a cross-evaluated configuration that only hidden tasks tried themselves
 DELETE FROM automl.trials t USING automl.tasks k
 WHERE k.id = t.task_id AND k.is_prior AND t.budget ->> 'source' = 'transfer'
 	AND (t.algorithm, t.hyperparameters) IN (SELECT algorithm, hyperparameters
-		FROM incumbent WHERE relation IN (SELECT relation FROM hidden))
+		FROM own WHERE relation IN (SELECT relation FROM hidden))
 	AND (t.algorithm, t.hyperparameters) NOT IN (SELECT algorithm, hyperparameters
-		FROM incumbent WHERE relation NOT IN (SELECT relation FROM hidden));
+		FROM own WHERE relation NOT IN (SELECT relation FROM hidden));
 DELETE FROM automl.tasks WHERE is_prior AND relation IN (SELECT relation FROM hidden);
 SQL
 }

@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# Cross-evaluate the knowledge base (sql/automl_prior.tsv): score every
-# task's best configuration (its incumbent) on every other task of the same
-# kind, on that task's own folds.  The portfolio alone measures how a dozen
-# default-like configurations transfer.  After this step the tuned
-# incumbents have scores across tasks too, so a warm start can choose
-# configurations that do well on several neighbours.  auto-sklearn 2.0
-# builds its portfolio from the incumbents of its training data sets in the
-# same way.
+# Cross-evaluate the knowledge base (sql/automl_prior.tsv): score the best
+# configurations of every task on every other task of the same kind, on that
+# task's own folds.  A task's source configurations are its best trial of
+# each of its KB_CROSS_FAMILIES best model families: its incumbent (its best
+# configuration) and the best of the next families.  The portfolio alone
+# measures how a dozen default-like configurations transfer.  After this
+# step the tuned configurations have scores across tasks too, so a warm
+# start can choose configurations that do well on several neighbours.
+# auto-sklearn 2.0 builds its portfolio from the incumbents of its training
+# data sets in the same way.
 #
 #   PGHOST=... PGPORT=... PGUSER=... bash test/kb/cross.sh PMLB_DIR
 #
 # Run it after build.sh, in the same kind of database.  Each task is trained
-# with the other tasks' incumbents as start configurations, seed 1 (so the
-# folds of build.sh) and one trial per configuration.  The new trials are
-# appended to the task's line with budget source "transfer".  Configurations
-# a task already evaluated are skipped.
+# with the other tasks' source configurations as start configurations,
+# seed 1 (so the folds of build.sh) and one trial per configuration.  The
+# new trials are appended to the task's line with budget source "transfer".
+# Configurations a task already evaluated are skipped, so running it again
+# with more families scores only the new ones.
 #
 # Settings, from the environment:
-#   KB_CROSS_MAX_SECONDS  leave out incumbents whose trial took longer than
-#                         this on their own task (default 3), to bound the
-#                         run time
+#   KB_CROSS_FAMILIES     best families per task whose best configuration is
+#                         cross-evaluated (default 2; 1 takes the incumbent
+#                         alone)
+#   KB_CROSS_MAX_SECONDS  leave out configurations whose trial took longer
+#                         than this on their own task (default 3), to bound
+#                         the run time
 #   KB_CROSS_JOBS         tasks cross-evaluated at once, each in its own
 #                         backend (default 1)
 set -uo pipefail
@@ -28,6 +34,7 @@ set -uo pipefail
 data_dir=$(realpath -- "$1")
 cd "$(dirname "$0")/../.."
 max_seconds=${KB_CROSS_MAX_SECONDS:-3}
+families=${KB_CROSS_FAMILIES:-2}
 jobs=${KB_CROSS_JOBS:-1}
 kb=sql/automl_prior.tsv
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
@@ -36,13 +43,15 @@ trap 'rm -rf "$work"' EXIT
 
 . test/kb/common.sh
 kb_require_jobs KB_CROSS_JOBS "$jobs"
+kb_require_jobs KB_CROSS_FAMILIES "$families"
 
-# Write $work/NAME.json, the start configurations of each task: the
-# incumbents of the other tasks of its kind that it has not evaluated.
-python3 - "$kb" "$work" "$max_seconds" <<'PYTHON'
+# Write $work/NAME.json, the start configurations of each task: the source
+# configurations of the other tasks of its kind that it has not evaluated.
+python3 - "$kb" "$work" "$max_seconds" "$families" <<'PYTHON'
 import json, sys
 
-kb_path, work, max_seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+kb_path, work = sys.argv[1], sys.argv[2]
+max_seconds, families = float(sys.argv[3]), int(sys.argv[4])
 lower_is_better = {"log_loss", "rmse", "mae"}
 
 def gain(trial):
@@ -56,18 +65,23 @@ for line in open(kb_path):
     name, kind, _, trials = line.rstrip("\n").split("\t")
     tasks.append((name, kind, json.loads(trials)))
 
-incumbents = {}
+sources = {}
 for name, kind, trials in tasks:
+    # the task's own trials, not those a cross-evaluation added
     done = [t for t in trials if t["status"] == "ok" and t["algorithm"] != "baseline"
-            and (t.get("budget") or {}).get("fidelity", 1) >= 1]
-    best = max(done, key=gain)
-    if (best.get("fit_seconds") or 0) <= max_seconds:
-        incumbents.setdefault(kind, {}).setdefault(key(best), best)
+            and (t.get("budget") or {}).get("fidelity", 1) >= 1
+            and (t.get("budget") or {}).get("source") != "transfer"]
+    best_of_family = {}
+    for t in sorted(done, key=gain, reverse=True):
+        best_of_family.setdefault(t["algorithm"], t)
+    for best in list(best_of_family.values())[:families]:
+        if (best.get("fit_seconds") or 0) <= max_seconds:
+            sources.setdefault(kind, {}).setdefault(key(best), best)
 
 for name, kind, trials in tasks:
     tried = {key(t) for t in trials}
     configs = [{"algorithm": t["algorithm"], "hyperparameters": t["hyperparameters"]}
-               for k, t in sorted(incumbents.get(kind, {}).items()) if k not in tried]
+               for k, t in sorted(sources.get(kind, {}).items()) if k not in tried]
     with open(f"{work}/{name}.json", "w") as out:
         json.dump(configs, out)
     with open(f"{work}/{name}.kind", "w") as out:
