@@ -139,8 +139,8 @@ FROM automl.tasks WHERE id = :l1_task;
 RESET automl.warm_start_adaptive;
 
 -- l1, adaptive (the default): the first pick weighs the same 8 nearest
--- tasks, but its candidates also hold the best configuration of every past
--- task of the kind.
+-- tasks, but its candidates also hold, for every past task of the kind, the
+-- best configuration of each of its two best algorithms.
 SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_adaptive',
 	seed => 1, max_trials => 14) \gset
 SELECT (SELECT task_id FROM first_start WHERE project = 'ws_adaptive') AS adaptive_task \gset
@@ -156,9 +156,14 @@ WITH neighbours AS (
 		row_number() OVER (PARTITION BY q.task_id ORDER BY q.gain DESC, q.trial_number) AS rank
 	FROM trial_quality q JOIN automl.tasks k ON k.id = q.task_id
 	WHERE q.algorithm <> 'baseline' AND k.task = 'classification' AND k.id < :adaptive_task
+), family_best AS (
+	SELECT task_id, rank, row_number() OVER (PARTITION BY task_id ORDER BY rank) AS family_rank
+	FROM (SELECT task_id, algorithm, min(rank) AS rank FROM ranked GROUP BY 1, 2) f
 ), candidates AS (
-	SELECT DISTINCT algorithm, hyperparameters FROM ranked
-	WHERE rank = 1 OR (rank <= 3 AND task_id IN (SELECT task_id FROM weighted))
+	SELECT DISTINCT algorithm, hyperparameters FROM ranked r
+	WHERE (rank <= 3 AND task_id IN (SELECT task_id FROM weighted))
+		OR EXISTS (SELECT 1 FROM family_best b WHERE b.task_id = r.task_id
+			AND b.rank = r.rank AND b.family_rank <= 2)
 ), scored AS (
 	SELECT c.algorithm, c.hyperparameters, sum(w.weight * q.quality) AS score
 	FROM candidates c
@@ -227,9 +232,16 @@ WITH prior AS (
 	SELECT q.task_id, p.position, q.algorithm, q.hyperparameters,
 		row_number() OVER (PARTITION BY q.task_id ORDER BY q.gain DESC, q.trial_number) AS rank
 	FROM trial_quality q JOIN prior p USING (task_id) WHERE q.algorithm <> 'baseline'
+), family_best AS (
+	SELECT task_id, rank, row_number() OVER (PARTITION BY task_id ORDER BY rank) AS family_rank
+	FROM (SELECT task_id, algorithm, min(rank) AS rank FROM ranked GROUP BY 1, 2) f
 ), candidates AS (
-	SELECT algorithm, hyperparameters, min(position * 4 + rank) AS listed FROM ranked
-	WHERE rank = 1 OR (rank <= 3 AND position <= 8) GROUP BY 1, 2
+	-- listed in the order of the pool, then of each task's trials, best first
+	SELECT algorithm, hyperparameters, min(position * 100000 + rank) AS listed FROM ranked r
+	WHERE (rank <= 3 AND position <= 8)
+		OR EXISTS (SELECT 1 FROM family_best b WHERE b.task_id = r.task_id
+			AND b.rank = r.rank AND b.family_rank <= 2)
+	GROUP BY 1, 2
 ), starts AS (
 	-- local moves come between the picks and do not count
 	SELECT row_number() OVER (ORDER BY s.trial_number) AS ordinal, s.algorithm,

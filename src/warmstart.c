@@ -70,6 +70,8 @@
 #define ADAPTIVE_POOL 200
 /* Pool tasks whose qualities best match the new task's scores, which weigh. */
 #define ADAPTIVE_MATCHES WARM_START_NEIGHBOURS
+/* Families per pool task whose best configuration is a candidate. */
+#define FAMILIES_PER_POOL_TASK 2
 
 /* The meta-features the distance and the task encoder use. */
 const char *const warm_start_features[] = {
@@ -505,8 +507,40 @@ struct WarmStartAdaptive
 };
 
 /*
- * Score the best configuration of each of the ADAPTIVE_POOL nearest tasks,
- * and the best TRIALS_PER_NEIGHBOUR of the k nearest, on every pool task.
+ * Add the candidates of pool task j: its best configuration of each of its
+ * FAMILIES_PER_POOL_TASK best families, and its first keep configurations.
+ */
+static void
+AddPoolCandidates(WarmStartAdaptive *ad, const Sources *sources, int j, int keep)
+{
+	const ScoredConfig *tried = sources->tried + (Size) j * TRIALS_READ;
+	const ModelFamily *seen[FAMILIES_PER_POOL_TASK];
+	int			n_seen = 0;
+
+	for (int t = 0; t < sources->n_read[j]; t++)
+	{
+		bool		new_family = n_seen < FAMILIES_PER_POOL_TASK;
+		int			before = ad->n_candidates;
+		int			c;
+
+		for (int f = 0; f < n_seen && new_family; f++)
+			new_family = seen[f] != tried[t].family;
+		if (t >= keep && !new_family)
+			continue;
+		if (new_family)
+			seen[n_seen++] = tried[t].family;
+		c = AddCandidate(ad->candidates, &ad->n_candidates, &tried[t]);
+		if (c == before)
+			ad->candidates[c].source = j;
+		if (t >= keep && n_seen == FAMILIES_PER_POOL_TASK)
+			break;
+	}
+}
+
+/*
+ * Score the candidates of the ADAPTIVE_POOL nearest tasks on every pool
+ * task: each one's best configuration of each of its best families, and the
+ * best TRIALS_PER_NEIGHBOUR of the k nearest.
  */
 static WarmStartAdaptive *
 AdaptiveBuild(const PastTask *past, const Neighbour *order, int n_past, int k,
@@ -520,21 +554,10 @@ AdaptiveBuild(const PastTask *past, const Neighbour *order, int n_past, int k,
 	ReadSources(&sources, past, order, pool, families, n_families);
 	ad->n_tasks = pool;
 	ad->n_near = k;
-	ad->candidates = palloc(sizeof(ScoredConfig) * (pool + k * TRIALS_PER_NEIGHBOUR + 1));
+	ad->candidates = palloc(sizeof(ScoredConfig) *
+							(pool * FAMILIES_PER_POOL_TASK + k * TRIALS_PER_NEIGHBOUR + 1));
 	for (int j = 0; j < pool; j++)
-	{
-		int			keep = j < k ? TRIALS_PER_NEIGHBOUR : 1;
-
-		for (int t = 0; t < Min(sources.n_read[j], keep); t++)
-		{
-			int			before = ad->n_candidates;
-			int			c = AddCandidate(ad->candidates, &ad->n_candidates,
-										 &sources.tried[(Size) j * TRIALS_READ + t]);
-
-			if (c == before)
-				ad->candidates[c].source = j;
-		}
-	}
+		AddPoolCandidates(ad, &sources, j, j < k ? TRIALS_PER_NEIGHBOUR : 1);
 	ad->task_ids = palloc(sizeof(int64) * Max(pool, 1));
 	ad->relations = palloc(sizeof(char *) * Max(pool, 1));
 	ad->distance = palloc(sizeof(double) * Max(pool, 1));
