@@ -292,7 +292,8 @@ FROM picks p JOIN starts s ON s.ordinal = p.n + 1;
 -- numeric hyperparameters of the best start or local trial so far, its
 -- center, and keeps its algorithm and choices.  The second move from the
 -- same center mirrors the first: by value on a linear range, by ratio on a
--- log-scaled one, unless the range's end clamps it.
+-- log-scaled one, unless the range's end clamps it.  Whole-number
+-- parameters mirror up to rounding to the nearest whole number.
 CREATE TEMP VIEW local_moves AS
 SELECT t.trial_number, t.algorithm, t.hyperparameters,
 	row_number() OVER (ORDER BY t.trial_number) AS k,
@@ -325,27 +326,13 @@ WITH ordered AS (
 SELECT count(DISTINCT (center, j)) AS pairs, count(*) AS values_checked,
 	string_agg(key, ', ' ORDER BY key) FILTER (WHERE NOT (
 		abs(a + b - 2 * c) <= 1e-5 * greatest(abs(a), abs(b), abs(c))
-		OR (least(a, b, c) > 0 AND abs(ln(a) + ln(b) - 2 * ln(c)) <= 1e-4))) AS not_mirrored
+		OR (least(a, b, c) > 0 AND abs(ln(a) + ln(b) - 2 * ln(c)) <= 1e-4)
+		OR a = c OR b = c
+		OR (a = round(a) AND b = round(b) AND c = round(c)
+			AND (abs(a + b - 2 * c) <= 1
+				OR (a - 0.5) * (b - 0.5) <= c * c AND c * c <= (a + 0.5) * (b + 0.5)))))
+		AS not_mirrored
 FROM values_moved;
--- A move that lands on a tried configuration counts as failed.  With one
--- numeric hyperparameter (C here, log-scaled) a second direction can only
--- revisit the first two moves, so after two failed directions the third
--- move goes half as far.
-WITH ordered AS (
-	SELECT m.*, row_number() OVER (PARTITION BY m.center ORDER BY m.trial_number) AS j
-	FROM local_moves m
-), one_numeric AS (
-	SELECT o.center, o.j, h.key, (h.value #>> '{}')::float8 AS c,
-		(o.hyperparameters ->> h.key)::float8 AS v
-	FROM ordered o JOIN automl.trials t ON t.task_id = :adaptive_task
-		AND t.trial_number = o.center, jsonb_each(t.hyperparameters) h
-	WHERE jsonb_typeof(h.value) = 'number'
-		AND (SELECT count(*) FROM jsonb_each(t.hyperparameters) x
-			 WHERE jsonb_typeof(x.value) = 'number') = 1
-)
-SELECT a.key, round((abs(ln(b.v / b.c)) / abs(ln(a.v / a.c)))::numeric, 3) AS third_to_first
-FROM one_numeric a JOIN one_numeric b ON b.center = a.center AND b.j = 3
-WHERE a.j = 1;
 -- The choice follows the scores and the catalog only: with the run's own
 -- task dropped, a second run with the same seed starts the same way, local
 -- moves included.
@@ -428,4 +415,40 @@ FROM automl.tasks s, automl.tasks l WHERE s.id = :simple_task AND l.id = :l1_tas
 RESET automl.warm_start_metric;
 SELECT automl_drop_project(name) FROM (VALUES ('ws_portfolio'), ('ws_l1'), ('ws_no_local'),
 	('ws_simple')) v(name);
+
+-- A move that lands on a tried configuration counts as failed.  With one
+-- numeric hyperparameter (logistic's C, log-scaled) a second direction can
+-- only revisit the first two moves, so after two failed directions the
+-- third move goes half as far.  The given start configuration scores best
+-- on iris, so all three moves start from it.
+SET automl.warm_start_metric = 'l1';
+SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_one_numeric',
+	seed => 1, max_trials => 15, start_configurations => '[{"algorithm": "logistic",
+		"hyperparameters": {"C": 101.086, "penalty": "l1", "class_weight": "none"}}]') \gset
+WITH moves AS (
+	SELECT t.trial_number, t.hyperparameters,
+		(SELECT c.trial_number FROM automl.trials c WHERE c.task_id = t.task_id
+			AND c.budget ->> 'source' IN ('start', 'local') AND c.trial_number < t.trial_number
+			AND c.status = 'ok' ORDER BY c.score DESC, c.trial_number LIMIT 1) AS center
+	FROM automl.trials t
+	WHERE t.task_id = (SELECT task_id FROM first_start WHERE project = 'ws_one_numeric')
+		AND t.budget ->> 'source' = 'local'
+), ordered AS (
+	SELECT m.*, row_number() OVER (PARTITION BY m.center ORDER BY m.trial_number) AS j
+	FROM moves m
+), one_numeric AS (
+	SELECT o.center, o.j, h.key, (h.value #>> '{}')::float8 AS c,
+		(o.hyperparameters ->> h.key)::float8 AS v
+	FROM ordered o JOIN automl.trials t ON t.trial_number = o.center
+		AND t.task_id = (SELECT task_id FROM first_start WHERE project = 'ws_one_numeric'),
+		jsonb_each(t.hyperparameters) h
+	WHERE jsonb_typeof(h.value) = 'number'
+		AND (SELECT count(*) FROM jsonb_each(t.hyperparameters) x
+			 WHERE jsonb_typeof(x.value) = 'number') = 1
+)
+SELECT a.key, round((abs(ln(b.v / b.c)) / abs(ln(a.v / a.c)))::numeric, 3) AS third_to_first
+FROM one_numeric a JOIN one_numeric b ON b.center = a.center AND b.j = 3
+WHERE a.j = 1;
+SELECT automl_drop_project('ws_one_numeric');
+RESET automl.warm_start_metric;
 RESET client_min_messages;
