@@ -11,6 +11,8 @@ SELECT (SELECT count(*) FROM automl.projects) AS projects,
 SELECT * FROM automl_train('no_such_table', 'y');
 -- target column missing, with the closest name
 SELECT * FROM automl_train('titanic', 'survive');
+-- target column missing and no name close to it: the hint shows how to list the columns
+SELECT * FROM automl_train('titanic', 'outcome');
 -- unsupported column types, with a cast that would work
 CREATE TABLE typed (d date, p point, y integer);
 INSERT INTO typed VALUES ('2024-01-01', '(1,2)', 1), ('2024-01-02', '(2,3)', 0);
@@ -41,7 +43,9 @@ SELECT * FROM automl_train('titanic', 'survived', task => 'ranking');
 SELECT * FROM automl_train('titanic', 'survived', metric => 'rmse');
 SELECT * FROM automl_train('titanic', 'survived', algorithms => ARRAY['forest']);
 SELECT * FROM automl_train('titanic', 'survived', algorithms => ARRAY['linear']);
+-- an excluded column that does not exist, with the closest name when one is close
 SELECT * FROM automl_train('titanic', 'survived', exclude => ARRAY['nope']);
+SELECT * FROM automl_train('titanic', 'survived', exclude => ARRAY['agee']);
 SELECT * FROM automl_train('titanic', 'survived', time_budget => 0);
 SELECT * FROM automl_train('titanic', 'survived', max_trials => 0);
 SELECT * FROM automl_train(NULL, 'survived');

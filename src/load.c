@@ -314,7 +314,9 @@ RejectTargetType(const char *target, Oid typid)
 
 /*
  * The column of tupdesc whose name is closest to name, by edit distance,
- * leaving out the column named skip (NULL for none).
+ * leaving out the column named skip (NULL for none).  Returns NULL when the
+ * edit distance exceeds half the longer name's length, because so distant a
+ * guess would mislead.
  */
 static const char *
 ClosestColumn(const char *name, TupleDesc tupdesc, const char *skip)
@@ -336,19 +338,28 @@ ClosestColumn(const char *name, TupleDesc tupdesc, const char *skip)
 			closest = candidate;
 		}
 	}
+	if (closest && 2 * best > Max(strlen(name), strlen(closest)))
+		return NULL;
 	return closest;
+}
+
+/* Hint the closest column name, or how to list the columns when none is close. */
+static int
+ColumnHint(const char *closest, const char *relation)
+{
+	if (closest)
+		return errhint("Perhaps you meant the column \"%s\".", closest);
+	return errhint("Name a column of %s. In psql, \\d %s lists them.", relation, relation);
 }
 
 /* Raise "column does not exist" for the target, hinting the closest name. */
 static void
 RejectMissingTarget(const char *target, const char *relation, TupleDesc tupdesc)
 {
-	const char *closest = ClosestColumn(target, tupdesc, NULL);
-
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
 			 errmsg("target column \"%s\" does not exist in %s", target, relation),
-			 closest ? errhint("Perhaps you meant the column \"%s\".", closest) : 0));
+			 ColumnHint(ClosestColumn(target, tupdesc, NULL), relation)));
 }
 
 /* Check the exclude list: every name a column of the relation, never the target. */
@@ -373,8 +384,7 @@ CheckExclude(List *exclude, const char *target, const char *relation, TupleDesc 
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("excluded column \"%s\" does not exist in %s", name, relation),
-					 errhint("Perhaps you meant the column \"%s\".",
-							 ClosestColumn(name, tupdesc, target))));
+					 ColumnHint(ClosestColumn(name, tupdesc, target), relation)));
 	}
 }
 
