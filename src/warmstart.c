@@ -523,6 +523,8 @@ AddPoolCandidates(WarmStartAdaptive *ad, const Sources *sources, int j, int keep
 		int			before = ad->n_candidates;
 		int			c;
 
+		if (t >= keep && !new_family)
+			break;
 		for (int f = 0; f < n_seen && new_family; f++)
 			new_family = seen[f] != tried[t].family;
 		if (t >= keep && !new_family)
@@ -532,8 +534,6 @@ AddPoolCandidates(WarmStartAdaptive *ad, const Sources *sources, int j, int keep
 		c = AddCandidate(ad->candidates, &ad->n_candidates, &tried[t]);
 		if (c == before)
 			ad->candidates[c].source = j;
-		if (t >= keep && n_seen == FAMILIES_PER_POOL_TASK)
-			break;
 	}
 }
 
