@@ -139,8 +139,8 @@ FROM automl.tasks WHERE id = :l1_task;
 RESET automl.warm_start_adaptive;
 
 -- l1, adaptive (the default): the first pick weighs the same 8 nearest
--- tasks, but its candidates also hold, for every past task of the kind, the
--- best configuration of each of its two best algorithms.
+-- tasks, but its candidates also include, for every past task of the kind,
+-- the best configuration of each of its two best algorithms.
 SELECT algorithm FROM automl_train('iris', 'species', project => 'ws_adaptive',
 	seed => 1, max_trials => 14) \gset
 SELECT (SELECT task_id FROM first_start WHERE project = 'ws_adaptive') AS adaptive_task \gset

@@ -507,8 +507,9 @@ struct WarmStartAdaptive
 };
 
 /*
- * Add the candidates of pool task j: its best configuration of each of its
- * FAMILIES_PER_POOL_TASK best families, and its first keep configurations.
+ * Add the candidates of pool task j: its keep best configurations of any
+ * family, and its best configuration of each of its FAMILIES_PER_POOL_TASK
+ * best families.
  */
 static void
 AddPoolCandidates(WarmStartAdaptive *ad, const Sources *sources, int j, int keep)

@@ -35,7 +35,7 @@ trap 'rm -rf "$work"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 
 . test/kb/common.sh
-kb_require_jobs KB_BUILD_JOBS "$jobs"
+kb_require_positive KB_BUILD_JOBS "$jobs"
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
 	for dir in "$data_dir"/*/; do

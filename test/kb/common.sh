@@ -79,8 +79,8 @@ DELETE FROM automl.tasks WHERE is_prior AND relation IN (SELECT relation FROM hi
 SQL
 }
 
-# Exit with an error unless value $2 of setting $1 is a positive job count.
-kb_require_jobs() {
+# Exit with an error unless value $2 of setting $1 is a positive whole number.
+kb_require_positive() {
 	if ! [[ $2 =~ ^[1-9][0-9]*$ ]]; then
 		echo "invalid $1: \"$2\" (expected a positive whole number; set it to 1 or more)" >&2
 		exit 2

@@ -42,8 +42,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 . test/kb/common.sh
-kb_require_jobs KB_CROSS_JOBS "$jobs"
-kb_require_jobs KB_CROSS_FAMILIES "$families"
+kb_require_positive KB_CROSS_JOBS "$jobs"
+kb_require_positive KB_CROSS_FAMILIES "$families"
 
 # Write $work/NAME.json, the start configurations of each task: the source
 # configurations of the other tasks of its kind that it has not evaluated.

@@ -65,7 +65,7 @@ cd "$(dirname "$0")/../.."
 folds=${EVAL_FOLDS:-5}
 per_family=${EVAL_PER_FAMILY:-1}
 jobs=${EVAL_JOBS:-1}
-kb_require_jobs EVAL_JOBS "$jobs"
+kb_require_positive EVAL_JOBS "$jobs"
 cold_trials=${EVAL_COLD_TRIALS:-50}
 warm_trials=${EVAL_WARM_TRIALS:-25}
 all_methods=(cold portfolio l1 simple learned l1_adaptive learned_adaptive)
