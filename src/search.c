@@ -631,24 +631,24 @@ PlannedLocalMoves(const SearchOptions *options)
 }
 
 /*
- * Run the local moves in a row, each around the best start or local trial
- * so far, and add them to alive.  They stop early when the budget ends,
- * when a move's center took too long for the time left, or when no new
- * configuration is found around it.
+ * Run up to n_moves local moves in a row, each around the best start or
+ * local trial so far, and add them to alive.  They stop early when the
+ * budget ends, when a move's center took too long for the time left, or
+ * when no new configuration is found around it.
  */
 static void
 RunLocalMoves(SearchResult *result, const TrainData *data, const Resampling *resampling,
-			  const SearchOptions *options, int *alive, int *n_alive, double fidelity,
-			  int max_trials)
+			  const SearchOptions *options, int n_moves, int *alive, int *n_alive,
+			  double fidelity, int max_trials)
 {
 	LocalSearch local;
 
 	LocalSearchBegin(&local, options->seed ^ UINT64CONST(0x9e3779b97f4a7c15));
-	for (int m = 0; m < PlannedLocalMoves(options); m++)
+	for (int m = 0; m < n_moves; m++)
 	{
 		int			center = BestAlive(result, options->metric, alive, *n_alive);
 		double		config[AUTOML_MAX_PARAMS];
-		int			t;
+		int			trial;
 
 		if (center < 0 || OutOfBudget(result, options, resampling, max_trials))
 			break;
@@ -662,10 +662,10 @@ RunLocalMoves(SearchResult *result, const TrainData *data, const Resampling *res
 			break;
 		if (!LocalPropose(&local, result, center, options->task, config))
 			break;
-		t = RunFixed(result, data, resampling, options, result->trials[center].family,
-					 config, fidelity, "local");
-		if (t >= 0)
-			alive[(*n_alive)++] = t;
+		trial = RunFixed(result, data, resampling, options, result->trials[center].family,
+						 config, fidelity, "local");
+		if (trial >= 0)
+			alive[(*n_alive)++] = trial;
 	}
 }
 
@@ -723,8 +723,8 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 			break;
 		if (c == options->adaptive_from + LOCAL_AFTER_PICKS && n_local > 0)
 		{
-			RunLocalMoves(result, data, resampling, options, alive, &n_alive, fidelity,
-						  max_trials);
+			RunLocalMoves(result, data, resampling, options, n_local, alive, &n_alive,
+						  fidelity, max_trials);
 			if (OutOfBudget(result, options, resampling, max_trials))
 				break;
 		}
