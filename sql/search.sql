@@ -9,7 +9,7 @@ FROM generate_series(1, 9000) g;
 SET client_min_messages = warning;
 SELECT project_name, trials
 FROM automl_train('halving', 'y', algorithms => ARRAY['logistic', 'tree'], exclude => ARRAY['id'],
-				  seed => 3, max_trials => 26, time_budget => 600);
+				  seed => 3, max_trials => 24, time_budget => 600);
 RESET client_min_messages;
 
 -- Fidelities: nested samples of 1/9, 1/3 and all rows; only a third of

@@ -287,8 +287,8 @@ SELECT count(*) AS picks_checked,
 	count(*) FILTER (WHERE p.algorithm = s.algorithm AND p.hyperparameters = s.hyperparameters)
 		AS picks_matching
 FROM picks p JOIN starts s ON s.ordinal = p.n + 1;
--- Local moves (automl.warm_start_local_moves, 5 by default) run in a row
--- after the fifth start configuration.  A move changes the
+-- Local moves (automl.warm_start_local_moves, 3 by default): one comes
+-- before each start configuration after the fifth.  A move changes the
 -- numeric hyperparameters of the best start or local trial so far, its
 -- center, and keeps its algorithm and choices.  The second move from the
 -- same center mirrors the first: by value on a linear range, by ratio on a
@@ -304,7 +304,7 @@ SELECT t.trial_number, t.algorithm, t.hyperparameters,
 		AND c.status = 'ok' ORDER BY c.score DESC, c.trial_number LIMIT 1) AS center
 FROM automl.trials t
 WHERE t.task_id = :adaptive_task AND t.budget ->> 'source' = 'local';
-SELECT count(*) AS local_moves, bool_and(m.starts_before = 5) AS after_fifth_pick,
+SELECT count(*) AS local_moves, bool_and(m.starts_before = 4 + m.k) AS placed_between_picks,
 	bool_and(m.algorithm = c.algorithm) AS center_algorithm,
 	bool_and(NOT EXISTS (SELECT 1 FROM jsonb_each(c.hyperparameters) h
 		WHERE jsonb_typeof(h.value) = 'string'

@@ -25,7 +25,7 @@ int			automl_repeated_cv_threshold = 2000;
 int			automl_max_onehot_levels = 20;
 int			automl_warm_start_metric = WARM_METRIC_AUTO;
 bool		automl_warm_start_adaptive = true;
-int			automl_warm_start_local_moves = 5;
+int			automl_warm_start_local_moves = 3;
 
 static const struct config_enum_entry warm_start_metric_options[] = {
 	{"auto", WARM_METRIC_AUTO, false},
@@ -101,10 +101,10 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 	DefineCustomIntVariable("automl.warm_start_local_moves",
 							"Sets the maximum number of local moves around the best configuration of an adaptive warm start.",
-							"The moves run in a row after the fifth adaptive configuration; "
+							"One move comes before each adaptive configuration after the fifth; "
 							"0 turns them off.",
 							&automl_warm_start_local_moves,
-							5, 0, 100,
+							3, 0, 100,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("automl");

@@ -4,9 +4,9 @@
  *
  * Evaluations run in this order.  First the baseline, then the start
  * configurations (on a retrain the deployed model's first), then each
- * family's default configuration.  After an adaptive warm start's fifth
- * configuration, local moves around the best start or local trial so far
- * run in a row (see search_local.c).  Then come proposals, at random until
+ * family's default configuration.  An adaptive warm start's configurations
+ * are interleaved with local moves around the best start or local trial so
+ * far (see search_local.c).  Then come proposals, at random until
  * TPE has enough observations (see search_tpe.c).  On tables with at least
  * HALVING_MIN_ROWS * ETA rows, start and default configurations form a first
  * bracket and proposals run in further successive-halving brackets
@@ -617,56 +617,46 @@ BestAlive(const SearchResult *result, MetricId metric, const int *alive, int n_a
 }
 
 /*
- * Return how many local moves to run: automl.warm_start_local_moves when
- * the warm start offers more than LOCAL_AFTER_PICKS adaptive
- * configurations, else none.
+ * Return how many local moves the start configurations leave room for: one
+ * before each adaptive one after the first LOCAL_AFTER_PICKS.
  */
 static int
 PlannedLocalMoves(const SearchOptions *options)
 {
-	if (!options->next_start ||
-		options->n_start - options->adaptive_from <= LOCAL_AFTER_PICKS)
+	if (!options->next_start)
 		return 0;
-	return options->local_moves;
+	return Min(options->local_moves,
+			   Max(options->n_start - options->adaptive_from - LOCAL_AFTER_PICKS, 0));
 }
 
 /*
- * Run up to n_moves local moves in a row, each around the best start or
- * local trial so far, and add them to alive.  They stop early when the
- * budget ends, when a move's center took too long for the time left, or
- * when no new configuration is found around it.
+ * Run a local move around the best start or local trial so far when one is
+ * due before start configuration c.  Returns its trial index, or -1.
  */
-static void
-RunLocalMoves(SearchResult *result, const TrainData *data, const Resampling *resampling,
-			  const SearchOptions *options, int n_moves, int *alive, int *n_alive,
-			  double fidelity, int max_trials)
+static int
+RunLocalMove(SearchResult *result, const TrainData *data, const Resampling *resampling,
+			 const SearchOptions *options, LocalSearch *local, int c,
+			 const int *alive, int n_alive, double fidelity)
 {
-	LocalSearch local;
+	int			due = c - options->adaptive_from - LOCAL_AFTER_PICKS;
+	int			center;
+	double		config[AUTOML_MAX_PARAMS];
 
-	LocalSearchBegin(&local, options->seed ^ UINT64CONST(0x9e3779b97f4a7c15));
-	for (int m = 0; m < n_moves; m++)
-	{
-		int			center = BestAlive(result, options->metric, alive, *n_alive);
-		double		config[AUTOML_MAX_PARAMS];
-		int			trial;
-
-		if (center < 0 || OutOfBudget(result, options, resampling, max_trials))
-			break;
-		/*
-		 * A move costs about what its center did, too much for a short
-		 * budget.  NOTE: only the search benchmark reaches this; test trials
-		 * are quick.
-		 */
-		if (result->trials[center].seconds >
-			LOCAL_TIME_SHARE * (options->deadline - AutomlNow()))
-			break;
-		if (!LocalPropose(&local, result, center, options->task, config))
-			break;
-		trial = RunFixed(result, data, resampling, options, result->trials[center].family,
-						 config, fidelity, "local");
-		if (trial >= 0)
-			alive[(*n_alive)++] = trial;
-	}
+	if (c >= options->n_start || due < 0 || due >= PlannedLocalMoves(options))
+		return -1;
+	center = BestAlive(result, options->metric, alive, n_alive);
+	if (center < 0)
+		return -1;
+	/*
+	 * A move costs about what its center did, too much for a short budget.
+	 * NOTE: only the search benchmark reaches this; test trials are quick.
+	 */
+	if (result->trials[center].seconds > LOCAL_TIME_SHARE * (options->deadline - AutomlNow()))
+		return -1;
+	if (!LocalPropose(local, result, center, options->task, config))
+		return -1;
+	return RunFixed(result, data, resampling, options, result->trials[center].family,
+					config, fidelity, "local");
 }
 
 /*
@@ -684,6 +674,7 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 	int		   *alive = palloc(sizeof(int) * (options->n_start + options->n_families +
 											 n_local + 1));
 	int			n_alive = 0;
+	LocalSearch local;
 	double	   *gains = palloc(sizeof(double) * (options->n_start + 1));
 	int			n_gains = 0;
 	double		fidelity;
@@ -692,6 +683,7 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 	if (max_trials < 2 * (options->n_start + options->n_families + n_local) + 1)
 		rungs = 1;
 	fidelity = pow(ETA, -(rungs - 1));
+	LocalSearchBegin(&local, options->seed ^ UINT64CONST(0x9e3779b97f4a7c15));
 	AddTrial(result, &baseline_family, NULL, 1.0, "baseline");
 	EvaluateLast(result, data, resampling, options);
 	if (options->fixed_config)
@@ -721,10 +713,11 @@ RunFixedTrials(SearchResult *result, const TrainData *data, const Resampling *re
 		if (fidelity < 1.0 && FastTrack(result, data, resampling, options, max_trials) &&
 			OutOfBudget(result, options, resampling, max_trials))
 			break;
-		if (c == options->adaptive_from + LOCAL_AFTER_PICKS && n_local > 0)
+		t = RunLocalMove(result, data, resampling, options, &local, c, alive, n_alive,
+						 fidelity);
+		if (t >= 0)
 		{
-			RunLocalMoves(result, data, resampling, options, n_local, alive, &n_alive,
-						  fidelity, max_trials);
+			alive[n_alive++] = t;
 			if (OutOfBudget(result, options, resampling, max_trials))
 				break;
 		}

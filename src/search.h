@@ -40,8 +40,8 @@ typedef struct SearchOptions
 
 	/*
 	 * Maximum number of local moves (search_local.c) around the best start
-	 * or local trial so far.  They run in a row after the first
-	 * LOCAL_AFTER_PICKS adaptive start configurations.
+	 * or local trial so far.  One comes before each adaptive start
+	 * configuration after the first LOCAL_AFTER_PICKS of them.
 	 */
 	int			local_moves;
 } SearchOptions;
