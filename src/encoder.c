@@ -45,7 +45,7 @@ PG_FUNCTION_INFO_V1(automl_train_task_encoder);
 
 #define ENCODER_HIDDEN 16
 #define MAX_TASKS 1000
-#define TRIPLETS_PER_ANCHOR 8
+#define TRIPLETS_PER_ANCHOR 16
 #define MIN_REGRET_GAP 0.1
 #define MIN_COMMON_CONFIGS 2
 
