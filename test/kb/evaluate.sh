@@ -54,6 +54,8 @@
 #                     run the baseline alone, nothing is written to the docs
 #   EVAL_JOBS         folds evaluated at once, each in its own database
 #                     (default 1)
+#   EVAL_ENCODER_ARGS arguments of automl_train_task_encoder() in each fold
+#                     database, such as 'margin => 0.25' (default none)
 set -uo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 PMLB_DIR" >&2; exit 2; }
 [ -d "$1" ] || { echo "no such directory: $1" >&2; exit 2; }
@@ -208,7 +210,7 @@ run_fold() {
 	"${PSQL[@]}" -d "$db" -At <<SQL
 SET client_min_messages = warning;
 SELECT 'fold $fold: ' || count(*) || ' prior tasks kept, encoder: '
-	|| (automl_train_task_encoder() ->> 'triplets') || ' triplets'
+	|| (automl_train_task_encoder(${EVAL_ENCODER_ARGS:-}) ->> 'triplets') || ' triplets'
 FROM automl.tasks WHERE is_prior;
 SQL
 	PGDATABASE=$db kb_setup_schema
