@@ -10,8 +10,9 @@
 # into EVAL_FOLDS folds.  For each fold a fresh database gets the extension
 # with every prior task of that fold's families deleted, and the task
 # encoder is trained on what remains.  Then up to EVAL_PER_FAMILY tasks of
-# each held-out family are trained with the same seed, and so the same
-# folds, by each method:
+# each held-out family are trained by each method with each seed of
+# EVAL_SEEDS, which sets the cross-validation folds and the search's random
+# draws, so all methods see the same folds for a seed:
 #
 #   cold       warm_start => false, EVAL_COLD_TRIALS trials
 #   portfolio  automl.warm_start_metric = portfolio (static best portfolio)
@@ -28,8 +29,11 @@
 # a fixed list, as the methods they follow do.  A method's normalised
 # regret after k trials (the baseline not counted) is
 # (best - best of its first k) / (best - baseline), where best is the best
-# cross-validated score any method or the knowledge base reached on the
-# task.  NDCG@5 compares the five past tasks a method retrieved with the
+# cross-validated score any method reached on the task with that seed, and
+# with seed 1, whose folds the knowledge base was scored on, also the best
+# the knowledge base reached.  A task's regret is the mean over its seeds,
+# so a second seed halves the part of the variance that comes from one
+# draw of folds and trials.  NDCG@5 compares the five past tasks a method retrieved with the
 # ideal order by true transfer: the quality on the held-out task, from the
 # knowledge base, of each past task's incumbent (its best configuration,
 # which test/kb/cross.sh scored on every task of its kind).  A fold database
@@ -46,10 +50,13 @@
 #   EVAL_PER_FAMILY   tasks evaluated per family (default 1)
 #   EVAL_COLD_TRIALS  trials of a cold start, the baseline not counted (default 50)
 #   EVAL_WARM_TRIALS  trials of a warm start, the baseline not counted (default 25)
+#   EVAL_SEEDS        space-separated seeds of automl_train (default 1)
 #   EVAL_TASKS        space-separated task names to evaluate instead
 #   EVAL_METHODS      space-separated methods to run instead of all of them
-#   EVAL_APPEND       set to 1 to add the runs of EVAL_METHODS to those in schema
-#                     eval (replacing theirs) instead of starting anew
+#   EVAL_APPEND       set to 1 to add the runs of EVAL_METHODS and EVAL_SEEDS to
+#                     those in schema eval (replacing theirs) instead of
+#                     starting anew.  Every seed needs a cold run, whose
+#                     baseline sets the regret scale.
 #   EVAL_RETRIEVAL    set to 1 to measure only NDCG@5: the neighbour methods
 #                     run the baseline alone, nothing is written to the docs
 #   EVAL_JOBS         folds evaluated at once, each in its own database
@@ -70,6 +77,10 @@ jobs=${EVAL_JOBS:-1}
 kb_require_positive EVAL_JOBS "$jobs"
 cold_trials=${EVAL_COLD_TRIALS:-50}
 warm_trials=${EVAL_WARM_TRIALS:-25}
+read -r -a seeds <<<"${EVAL_SEEDS:-1}"
+for seed in "${seeds[@]}"; do
+	[[ $seed =~ ^[0-9]+$ ]] || { echo "invalid EVAL_SEEDS: $seed is not a non-negative integer" >&2; exit 2; }
+done
 all_methods=(cold portfolio l1 simple learned l1_adaptive learned_adaptive)
 read -r -a methods <<<"${EVAL_METHODS:-${all_methods[*]}}"
 if [ "${EVAL_RETRIEVAL:-0}" = 1 ]; then
@@ -147,47 +158,49 @@ SELECT k.name, e.ordinality AS trial_number, e.value ->> 'algorithm' AS algorith
 FROM eval.kb_raw k, jsonb_array_elements(k.trials::jsonb) WITH ORDINALITY e;
 CREATE TABLE eval.runs (name text, method text, trial_number integer, algorithm text,
 	hyperparameters jsonb, metric text, score float8, status text, source text,
-	fidelity float8, fit_seconds float8);
+	fidelity float8, fit_seconds float8, seed integer NOT NULL);
 CREATE TABLE eval.neighbours (name text, method text, rank integer, neighbour text,
-	distance float8);
+	distance float8, seed integer NOT NULL);
 SQL
 }
 
-# Train held-out task $1 of kind $2 by method $3 in fold database $4 and
-# copy its trials and retrieved neighbours into schema eval.
+# Train held-out task $1 of kind $2 by method $3 in fold database $4 with
+# seed $5 and copy its trials and retrieved neighbours into schema eval.
 run_method() {
-	local name=$1 kind=$2 method=$3 db=$4 trials=$warm_trials metric=$3 warm=true adaptive=off
+	local name=$1 kind=$2 method=$3 db=$4 seed=$5 trials=$warm_trials metric=$3 warm=true adaptive=off
 	if [ "$method" = cold ]; then
 		trials=$cold_trials metric=auto warm=false
 	elif [[ $method == *_adaptive ]]; then
 		metric=${method%_adaptive} adaptive=on
 	fi
 	"${PSQL[@]}" -d "$db" -v name="$name" -v kind="$kind" -v metric="$metric" \
-		-v warm="$warm" -v trials="$trials" -v adaptive="$adaptive" >/dev/null 2>"$work/$db.err" <<'SQL' || {
+		-v warm="$warm" -v trials="$trials" -v adaptive="$adaptive" -v seed="$seed" \
+		>/dev/null 2>"$work/$db.err" <<'SQL' || {
 SET client_min_messages = warning;
 SET automl.warm_start_metric = :'metric';
 SET automl.warm_start_adaptive = :'adaptive';
 -- the folds of the knowledge base's scores, which set each task's best
 SET automl.cv_repeats = 1;
 SELECT automl_train('kb.' || quote_ident(:'name'), 'target', project => 'eval_run',
-	task => :'kind', warm_start => :warm, max_trials => :trials + 1, seed => 1,
+	task => :'kind', warm_start => :warm, max_trials => :trials + 1, seed => :seed,
 	time_budget => 3600);
 SQL
-		echo "failed $name $method: $(error_line "$work/$db.err")"
+		echo "failed $name $method seed $seed: $(error_line "$work/$db.err")"
 		return 1
 	}
 	"${PSQL[@]}" -d "$db" -At -F $'\t' -P 'null=\N' -v name="$name" -v method="$method" \
-		>"$work/$db.runs.tsv" <<'SQL'
+		-v seed="$seed" >"$work/$db.runs.tsv" <<'SQL'
 SELECT :'name', :'method', t.trial_number, t.algorithm, t.hyperparameters, t.metric,
-	t.score, t.status, t.budget ->> 'source', (t.budget ->> 'fidelity')::float8, t.fit_seconds
+	t.score, t.status, t.budget ->> 'source', (t.budget ->> 'fidelity')::float8, t.fit_seconds,
+	:seed
 FROM automl.trials t JOIN automl.tasks k ON k.id = t.task_id
 JOIN automl.projects p ON p.id = k.project_id WHERE p.name = 'eval_run'
 ORDER BY t.trial_number;
 SQL
 	"${PSQL[@]}" -d "$db" -At -F $'\t' -P 'null=\N' -v name="$name" -v method="$method" \
-		>"$work/$db.neighbours.tsv" <<'SQL'
+		-v seed="$seed" >"$work/$db.neighbours.tsv" <<'SQL'
 SELECT :'name', :'method', n.rank, regexp_replace(n.value ->> 'relation', '^pmlb:', ''),
-	(n.value ->> 'distance')::float8
+	(n.value ->> 'distance')::float8, :seed
 FROM automl.tasks k JOIN automl.projects p ON p.id = k.project_id,
 	jsonb_array_elements(coalesce(k.warm_start, '[]')) WITH ORDINALITY n(value, rank)
 WHERE p.name = 'eval_run' AND n.value ? 'relation';
@@ -218,7 +231,9 @@ SQL
 		PGDATABASE=$db kb_load_table "$name" "$kind" >/dev/null ||
 			{ echo "failed to load $name"; continue; }
 		for method in "${methods[@]}"; do
-			run_method "$name" "$kind" "$method" "$db"
+			for seed in "${seeds[@]}"; do
+				run_method "$name" "$kind" "$method" "$db" "$seed"
+			done
 		done
 		echo "fold $fold: $name ($kind)"
 	done < <("${PSQL[@]}" -d "$home_db" -At -F $'\t' -c \
@@ -226,35 +241,47 @@ SQL
 	"${PSQL[@]}" -d "$home_db" -c "DROP DATABASE $db"
 }
 
-# Regret curves and NDCG@5, as views over the collected runs.
+# Regret curves and NDCG@5, as views over the collected runs.  The views
+# are dropped and created again, so an appended run uses this version.
 create_views() {
 	"${PSQL[@]}" -d "$home_db" -v cold_trials="$cold_trials" <<'SQL'
+SET client_min_messages = warning;
+-- schemas from before EVAL_SEEDS ran seed 1 only
+ALTER TABLE eval.runs ADD COLUMN IF NOT EXISTS seed integer NOT NULL DEFAULT 1;
+ALTER TABLE eval.neighbours ADD COLUMN IF NOT EXISTS seed integer NOT NULL DEFAULT 1;
+DROP FUNCTION IF EXISTS eval.gain(text, float8) CASCADE;
 CREATE FUNCTION eval.gain(metric text, score float8) RETURNS float8
 LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN metric IN ('log_loss', 'rmse', 'mae') THEN -score ELSE score END $$;
--- per task: the best gain anything reached, and the baseline's
+-- per task and seed: the best gain anything reached, and the baseline's.
+-- The knowledge base's scores count with seed 1 only, whose folds they used.
 CREATE VIEW eval.task_range AS
-SELECT r.name, greatest(max(eval.gain(r.metric, r.score)) FILTER (WHERE r.status = 'ok' AND r.fidelity >= 1),
-		(SELECT max(eval.gain(k.metric, k.score)) FROM eval.kb_trials k
-		 WHERE k.name = r.name AND k.status = 'ok')) AS best,
+SELECT r.name, r.seed,
+	greatest(max(eval.gain(r.metric, r.score)) FILTER (WHERE r.status = 'ok' AND r.fidelity >= 1),
+		CASE WHEN r.seed = 1 THEN (SELECT max(eval.gain(k.metric, k.score)) FROM eval.kb_trials k
+			WHERE k.name = r.name AND k.status = 'ok') END) AS best,
 	max(eval.gain(r.metric, r.score)) FILTER (WHERE r.method = 'cold' AND r.algorithm = 'baseline') AS base
-FROM eval.runs r GROUP BY r.name;
+FROM eval.runs r GROUP BY r.name, r.seed;
 -- the best gain of each method after each count of non-baseline trials
 CREATE VIEW eval.curve AS
 WITH counted AS (
-	SELECT r.*, row_number() OVER (PARTITION BY name, method ORDER BY trial_number) AS k,
+	SELECT r.*, row_number() OVER (PARTITION BY name, seed, method ORDER BY trial_number) AS k,
 		CASE WHEN r.status = 'ok' AND r.fidelity >= 1 THEN eval.gain(r.metric, r.score) END AS gain
 	FROM eval.runs r WHERE r.algorithm <> 'baseline'
 )
-SELECT name, method, k, max(gain) OVER (PARTITION BY name, method ORDER BY k) AS best_so_far
+SELECT name, seed, method, k,
+	max(gain) OVER (PARTITION BY name, seed, method ORDER BY k) AS best_so_far
 FROM counted;
-CREATE VIEW eval.regret AS
-SELECT c.name, c.method, c.k,
+CREATE VIEW eval.regret_by_seed AS
+SELECT c.name, c.seed, c.method, c.k,
 	CASE WHEN t.best <= t.base THEN 0
 		ELSE least(greatest((t.best - coalesce(c.best_so_far, t.base)) / (t.best - t.base), 0), 1)
 	END AS regret
-FROM eval.curve c JOIN eval.task_range t USING (name)
+FROM eval.curve c JOIN eval.task_range t USING (name, seed)
 WHERE c.k IN (1, 3, 5, 10, 25, 50, :cold_trials);
+CREATE VIEW eval.regret AS
+SELECT name, method, k, avg(regret) AS regret, count(*) AS seeds
+FROM eval.regret_by_seed GROUP BY name, method, k;
 CREATE VIEW eval.regret_summary AS
 SELECT method, k, count(*) AS tasks, round(avg(regret)::numeric, 4) AS mean_regret,
 	round((percentile_cont(0.5) WITHIN GROUP (ORDER BY regret))::numeric, 4) AS median_regret
@@ -296,19 +323,20 @@ SELECT target, source,
 		THEN (quality - min(quality) OVER w) / (max(quality) OVER w - min(quality) OVER w)
 		ELSE 1 END AS relevance
 FROM raw WINDOW w AS (PARTITION BY target);
+-- per task, the mean over seeds (the meta-features come from a seeded sample)
 CREATE VIEW eval.ndcg AS
 WITH dcg AS (
-	SELECT n.name, n.method, sum(coalesce(t.relevance, 0) / log(2, n.rank + 1)) AS dcg
+	SELECT n.name, n.method, n.seed, sum(coalesce(t.relevance, 0) / log(2, n.rank + 1)) AS dcg
 	FROM eval.neighbours n LEFT JOIN eval.transfer t ON t.target = n.name AND t.source = n.neighbour
-	WHERE n.rank <= 5 GROUP BY 1, 2
+	WHERE n.rank <= 5 GROUP BY 1, 2, 3
 ), ideal AS (
 	SELECT target AS name, sum(relevance / log(2, rank + 1)) AS idcg FROM (
 		SELECT target, relevance, row_number() OVER (PARTITION BY target ORDER BY relevance DESC) AS rank
 		FROM eval.transfer) r
 	WHERE rank <= 5 GROUP BY 1
 )
-SELECT d.name, d.method, d.dcg / i.idcg AS ndcg
-FROM dcg d JOIN ideal i USING (name) WHERE i.idcg > 0;
+SELECT d.name, d.method, avg(d.dcg / i.idcg) AS ndcg
+FROM dcg d JOIN ideal i USING (name) WHERE i.idcg > 0 GROUP BY d.name, d.method;
 SQL
 }
 
@@ -318,7 +346,7 @@ export_csv() {
 	"${PSQL[@]}" -d "$home_db" >"$results_csv" <<'SQL'
 COPY (
 	SELECT r.name AS dataset, t.kind AS task, t.family, t.fold, r.method, r.k AS trials,
-		round(r.regret::numeric, 6) AS regret, round(n.ndcg::numeric, 6) AS ndcg_at_5
+		round(r.regret::numeric, 6) AS regret, round(n.ndcg::numeric, 6) AS ndcg_at_5, r.seeds
 	FROM eval.regret r JOIN eval.tasks t USING (name)
 	LEFT JOIN eval.ndcg n ON n.name = r.name AND n.method = r.method
 	ORDER BY 1, 5, 6
@@ -329,15 +357,16 @@ SQL
 # Print a Markdown table of regret by method: the mean or median ($1) over
 # tasks after 1, 3, 5, 10, 25 and 50 trials.
 regret_table() {
-	echo "| method | 1 | 3 | 5 | 10 | 25 | 50 | tasks |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| method | 1 | 3 | 5 | 10 | 25 | 50 | tasks | seeds |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	"${PSQL[@]}" -d "$home_db" -At -v column="$1_regret" <<'SQL'
-SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s |', method,
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s | %s |', method,
 	max(:"column") FILTER (WHERE k = 1), max(:"column") FILTER (WHERE k = 3),
 	max(:"column") FILTER (WHERE k = 5), max(:"column") FILTER (WHERE k = 10),
 	max(:"column") FILTER (WHERE k = 25), coalesce(max(:"column") FILTER (WHERE k = 50)::text, ''),
-	max(tasks))
-FROM eval.regret_summary GROUP BY method
+	max(tasks), (SELECT string_agg(DISTINCT seed::text, ', ') FROM eval.runs r
+		WHERE r.method = s.method))
+FROM eval.regret_summary s GROUP BY method
 ORDER BY array_position(ARRAY['cold', 'portfolio', 'l1', 'simple', 'learned', 'l1_adaptive', 'learned_adaptive'], method);
 SQL
 }
@@ -387,11 +416,13 @@ SQL
 		echo "The knowledge-base tasks are grouped into families of near-duplicate data sets, and the"
 		echo "families are dealt into $folds folds. For each fold, a fresh database keeps only the prior"
 		echo "tasks of the other folds, and the task encoder is trained on them. Then up to $per_family tasks"
-		echo "per held-out family are trained by every method with the same seed, so on the same"
-		echo "cross-validation folds: $counts. Cold start runs $cold_trials trials,"
-		echo "each warm start $warm_trials. Regret is normalised: 0 at the best cross-validated score"
-		echo "any method or the knowledge base reached on the task, 1 at the baseline. Counts of"
-		echo "trials leave out the baseline. \`portfolio\`, \`l1\`, \`simple\` and \`learned\` hand the search"
+		echo "per held-out family are trained by every method with each seed of its row in the tables"
+		echo "below. A seed sets the cross-validation folds and the search's random draws, so every"
+		echo "method sees the same folds with it: $counts. Cold start runs $cold_trials trials,"
+		echo "each warm start $warm_trials. Regret is normalised per seed: 0 at the best cross-validated"
+		echo "score any method reached on the task with that seed (with seed 1, whose folds the knowledge"
+		echo "base used, also the best it reached), 1 at the baseline. A task's regret is the mean over its"
+		echo "seeds. Counts of trials leave out the baseline. \`portfolio\`, \`l1\`, \`simple\` and \`learned\` hand the search"
 		echo "a fixed list of start configurations. \`l1_adaptive\` and \`learned_adaptive\` use those"
 		echo "metrics with \`automl.warm_start_adaptive\` on, the default: they choose each"
 		echo "configuration after the scores of the ones before."
@@ -422,10 +453,14 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 command="bash test/kb/evaluate.sh $*"
 [ "${EVAL_APPEND:-0}" = 1 ] && command="EVAL_APPEND=1 $command"
 [ -n "${EVAL_METHODS:-}" ] && command="EVAL_METHODS='$EVAL_METHODS' $command"
+[ -n "${EVAL_SEEDS:-}" ] && command="EVAL_SEEDS='$EVAL_SEEDS' $command"
 if [ "${EVAL_APPEND:-0}" = 1 ]; then
-	"${PSQL[@]}" -d "$home_db" -v methods="${methods[*]}" <<'SQL'
-DELETE FROM eval.runs WHERE method = ANY (string_to_array(:'methods', ' '));
-DELETE FROM eval.neighbours WHERE method = ANY (string_to_array(:'methods', ' '));
+	create_views
+	"${PSQL[@]}" -d "$home_db" -v methods="${methods[*]}" -v seeds="${seeds[*]}" <<'SQL'
+DELETE FROM eval.runs WHERE method = ANY (string_to_array(:'methods', ' '))
+	AND seed = ANY (string_to_array(:'seeds', ' ')::int[]);
+DELETE FROM eval.neighbours WHERE method = ANY (string_to_array(:'methods', ' '))
+	AND seed = ANY (string_to_array(:'seeds', ' ')::int[]);
 SQL
 else
 	setup_eval_schema
