@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what is missing, build, start a throwaway cluster and run every
-# suite: the pg_regress tests, a pg_dump round trip, a pg_cron job and the
-# demo.
+# suite: the pg_regress tests, a pg_dump round trip, a pg_cron job, the
+# leave-family-out evaluation on two small tables and the demo.
 # Ends with one line "N passed, N failed" and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +53,16 @@ else
 	record fail "pg_cron encoder job"
 fi
 rm -f "$cron_log"
+
+# The leave-family-out evaluation, end to end on two small tables.
+evaluate_log=$(mktemp)
+if PGPORT=55435 bash test/evaluate_smoke.sh >"$evaluate_log" 2>&1; then
+	record ok "evaluation script"
+else
+	cat "$evaluate_log"
+	record fail "evaluation script"
+fi
+rm -f "$evaluate_log"
 
 # The demo command, on its own cluster: it must train, deploy and predict.
 demo_log=$(mktemp)
