@@ -3,7 +3,8 @@
 # two small tables, iris and penguins from test/data, with tiny trial
 # budgets and two seeds, then append a third cold seed.  Checks the
 # per-task CSV (methods, seed counts, regrets within [0, 1], NDCG@5 for the
-# warm start) and the section written to the benchmarks page.  The
+# warm start), the section written to the benchmarks page, and the warning
+# for a seed that has no cold run.  The
 # evaluation writes into a copy of the repository, so the checkout stays
 # as it is.  Starts its own cluster.
 set -euo pipefail
@@ -31,7 +32,12 @@ EVAL_METHODS='cold l1_adaptive' EVAL_SEEDS='1 2' bash "$copy/test/kb/evaluate.sh
 EVAL_APPEND=1 EVAL_METHODS=cold EVAL_SEEDS=3 bash "$copy/test/kb/evaluate.sh" "$copy/data" >"$copy/run2.log" 2>&1 ||
 	{ cat "$copy/run2.log"; echo "appended evaluation failed"; exit 1; }
 
-csv=$copy/test/bench/results/metalearning.csv
+csv=$copy/run2.csv
+cp "$copy/test/bench/results/metalearning.csv" "$csv"
+cp "$copy/docs/benchmarks.md" "$copy/run2.md"
+# a warm seed without a cold run, which has no baseline to scale its regret
+EVAL_APPEND=1 EVAL_METHODS=l1_adaptive EVAL_SEEDS=4 bash "$copy/test/kb/evaluate.sh" "$copy/data" >"$copy/run3.log" 2>&1 ||
+	{ cat "$copy/run3.log"; echo "evaluation without a cold run failed"; exit 1; }
 failures=0
 
 # Print "ok" or the reason, and count failures.
@@ -60,6 +66,8 @@ check "cold curve never rises" \
 check "warm start NDCG@5 within 0 and 1" \
 	"$(awk -F, 'NR > 1 && $5 == "l1_adaptive" && !($8 > 0 && $8 <= 1)' "$csv" | wc -l)" "0"
 check "benchmarks page seeds column" \
-	"$(grep -c '^| cold | .* | 2 | 1, 2, 3 |$' "$copy/docs/benchmarks.md")" "2"
+	"$(grep -c '^| cold | .* | 2 | 1, 2, 3 |$' "$copy/run2.md")" "2"
+check "warning for a seed without cold" \
+	"$(grep -c '^warning: no cold run for .* with seed 4' "$copy/run3.log")" "2"
 
 [ "$failures" -eq 0 ]

@@ -32,7 +32,7 @@
 # cross-validated score any method reached on the task with that seed, and
 # with seed 1, whose folds the knowledge base was scored on, also the best
 # the knowledge base reached.  A task's regret is the mean over its seeds,
-# so a second seed halves the part of the variance that comes from one
+# so each added seed shrinks the part of the variance that comes from one
 # draw of folds and trials.  NDCG@5 compares the five past tasks a method retrieved with the
 # ideal order by true transfer: the quality on the held-out task, from the
 # knowledge base, of each past task's incumbent (its best configuration,
@@ -79,7 +79,10 @@ cold_trials=${EVAL_COLD_TRIALS:-50}
 warm_trials=${EVAL_WARM_TRIALS:-25}
 read -r -a seeds <<<"${EVAL_SEEDS:-1}"
 for seed in "${seeds[@]}"; do
-	[[ $seed =~ ^[0-9]+$ ]] || { echo "invalid EVAL_SEEDS: $seed is not a non-negative integer" >&2; exit 2; }
+	if ! [[ $seed =~ ^[0-9]+$ ]]; then
+		echo "invalid EVAL_SEEDS value \"$seed\": use non-negative integers separated by spaces, such as EVAL_SEEDS='1 2 3'" >&2
+		exit 2
+	fi
 done
 all_methods=(cold portfolio l1 simple learned l1_adaptive learned_adaptive)
 read -r -a methods <<<"${EVAL_METHODS:-${all_methods[*]}}"
@@ -471,5 +474,11 @@ if [ "${EVAL_RETRIEVAL:-0}" = 1 ]; then
 	target_tables | tail -n +6
 	exit 0
 fi
+# A seed without a cold run has no baseline, so its regrets are missing.
+"${PSQL[@]}" -d "$home_db" -At <<'SQL' | sed 's/^/warning: /'
+SELECT format('no cold run for %s with seed %s, so its regrets are missing: run EVAL_METHODS=cold with EVAL_SEEDS=%s',
+	name, seed, seed)
+FROM eval.task_range WHERE base IS NULL ORDER BY name, seed;
+SQL
 export_csv && echo "wrote $results_csv"
 write_docs "$command" "$started" && echo "wrote $docs"
