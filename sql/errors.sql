@@ -43,6 +43,9 @@ SELECT * FROM automl_train('titanic', 'survived', task => 'ranking');
 SELECT * FROM automl_train('titanic', 'survived', metric => 'rmse');
 SELECT * FROM automl_train('titanic', 'survived', algorithms => ARRAY['forest']);
 SELECT * FROM automl_train('titanic', 'survived', algorithms => ARRAY['linear']);
+-- a hyperparameter of the other task: gbdt's loss is for regression only
+SELECT * FROM automl_train('titanic', 'survived', algorithms => ARRAY['gbdt'],
+						   hyperparameters => '{"loss": "absolute", "n_estimators": 20}');
 -- an excluded column that does not exist, with the closest name when one is close
 SELECT * FROM automl_train('titanic', 'survived', exclude => ARRAY['nope']);
 SELECT * FROM automl_train('titanic', 'survived', exclude => ARRAY['agee']);

@@ -145,6 +145,9 @@ SELECT * FROM automl_train_groups('one_shop', 'y', 'shop');
 CREATE TABLE tiny_shops AS SELECT shop, x1, y FROM shops WHERE x2 > 0.4;
 SELECT max(n) AS largest_group FROM (SELECT count(*) AS n FROM tiny_shops GROUP BY shop) c;
 SELECT * FROM automl_train_groups('tiny_shops', 'y', 'shop');
+-- a group_by column of a type the loader cannot read
+CREATE TABLE json_shops AS SELECT jsonb_build_object('shop', shop) AS shop, x1, y FROM shops;
+SELECT * FROM automl_train_groups('json_shops', 'y', 'shop');
 -- a project of another problem
 SELECT * FROM automl_train_groups('teams', 'x1', 'team', project => 'shops_reptile');
 SELECT (SELECT count(*) FROM automl.projects) = projects AS projects_unchanged,

@@ -502,6 +502,7 @@ automl_train_task_encoder(PG_FUNCTION_ARGS)
 	int			epochs = PG_GETARG_INT32(0);
 	int			dim = PG_GETARG_INT32(1);
 	double		margin = PG_GETARG_FLOAT8(2);
+	int32		seed = PG_GETARG_INT32(3);
 	pg_prng_state prng;
 	MemoryContext context = CurrentMemoryContext;
 	TaskRecord *tasks;
@@ -518,7 +519,7 @@ automl_train_task_encoder(PG_FUNCTION_ARGS)
 				 errmsg("invalid encoder settings"),
 				 errdetail("epochs is %d, embedding_dim %d, margin %g.", epochs, dim, margin),
 				 errhint("Use epochs from 1 to 100000, embedding_dim from 1 to 64 and a positive margin.")));
-	pg_prng_seed(&prng, (uint64) PG_GETARG_INT32(3));
+	pg_prng_seed(&prng, (uint64) seed);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	MemoryContextSwitchTo(context);
@@ -534,8 +535,9 @@ automl_train_task_encoder(PG_FUNCTION_ARGS)
 				 errhint("Train more tasks with automl_train first, or load the prior knowledge base.")));
 	curve = TrainEncoder(encoder, tasks, triplets, n_triplets, epochs, margin, &prng);
 	summary = psprintf("{\"tasks\": %d, \"triplets\": %d, \"epochs\": %d, \"embedding_dim\": %d, "
-					   "\"hidden\": %d, \"margin\": %g, \"loss_first\": %.6f, \"loss_last\": %.6f}",
-					   n, n_triplets, epochs, dim, ENCODER_HIDDEN, margin, curve[0],
+					   "\"hidden\": %d, \"margin\": %g, \"seed\": %d, \"loss_first\": %.6f, "
+					   "\"loss_last\": %.6f}",
+					   n, n_triplets, epochs, dim, ENCODER_HIDDEN, margin, seed, curve[0],
 					   curve[epochs - 1]);
 	StoreEncoder(encoder, tasks, n, summary);
 	SPI_finish();

@@ -324,6 +324,30 @@ FamilyConfigFromJson(const ModelFamily *family, const char *json, double *config
 	}
 }
 
+void
+FamilyCheckTaskParams(const ModelFamily *family, const double *config, TaskKind task)
+{
+	for (int p = 0; p < family->n_params; p++)
+	{
+		const ParamSpec *spec = &family->params[p];
+
+		if (spec->active_if == NULL || strncmp(spec->active_if, "task", 4) != 0 ||
+			FamilyParamActive(family, config, p, task))
+			continue;
+		if (config[p] != spec->default_value)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("hyperparameter \"%s\" of %s does not apply to %s",
+							spec->name, family->name, TaskKindName(task)),
+					 strchr(spec->active_if, '!')
+					 ? errdetail("%s uses \"%s\" for every task except %s.", family->name,
+								 spec->name, strchr(spec->active_if, '=') + 1)
+					 : errdetail("%s uses \"%s\" for %s only.", family->name, spec->name,
+								 strchr(spec->active_if, '=') + 1),
+					 errhint("Remove \"%s\" from hyperparameters.", spec->name)));
+	}
+}
+
 double
 FamilyTotalWeight(const TrainData *data)
 {

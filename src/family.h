@@ -168,6 +168,15 @@ extern char *FamilyConfigToJsonForTask(const ModelFamily *family, const double *
 extern void FamilyConfigFromJson(const ModelFamily *family, const char *json,
 								 double *config, bool lenient);
 
+/*
+ * Reject a configuration that sets a hyperparameter the family uses for
+ * another task only, such as gbdt's loss in classification, to other than
+ * its default.  The fit would ignore it.  The default passes, so the
+ * default_hyperparameters of automl_algorithms() work for every task.
+ */
+extern void FamilyCheckTaskParams(const ModelFamily *family, const double *config,
+								  TaskKind task);
+
 /* The weight of a training row: its weight, or 1 without weights. */
 static inline double
 FamilyRowWeight(const TrainData *data, int row)

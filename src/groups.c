@@ -451,6 +451,31 @@ SplitRows(GroupedTable *gt, double holdout, pg_prng_state *prng)
 						gt->small_groups, gt->n_groups, MIN_SPLIT_ROWS)));
 }
 
+/*
+ * Reject a group_by column of a type the loader cannot read.  The loader's
+ * own error would suggest exclude, which a group_by column cannot be in.
+ */
+static void
+CheckGroupColumnType(Oid relid, const char *group_by)
+{
+	AttrNumber	attnum = get_attnum(relid, group_by);
+	ColumnKind	kind;
+	Oid			typid;
+
+	/* a missing column is reported after the load, with the closest name */
+	if (attnum == InvalidAttrNumber)
+		return;
+	typid = get_atttype(relid, attnum);
+	if (!LoadColumnKind(typid, &kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("group_by column \"%s\" has unsupported type %s", group_by,
+						format_type_be(typid)),
+				 errdetail("Supported types are numbers, boolean, text types, enums, uuid, date, timestamp and timestamptz."),
+				 errhint("Train on a view that selects \"%s\"::text, and group by that column.",
+						 group_by)));
+}
+
 /* Load, check, index the groups, preprocess and split. */
 static void
 PrepareGroups(GroupedTable *gt, GroupRequest *request, pg_prng_state *prng)
@@ -458,6 +483,7 @@ PrepareGroups(GroupedTable *gt, GroupRequest *request, pg_prng_state *prng)
 	TrainRequest *train = &request->train;
 	LoadedTable *table;
 
+	CheckGroupColumnType(train->relid, request->group_by);
 	table = LoadTable(train->relid, train->target, train->exclude, prng);
 	ReportLoad(table);
 	gt->table = table;

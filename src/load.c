@@ -352,6 +352,34 @@ ColumnHint(const char *closest, const char *relation)
 	return errhint("Name a column of %s. In psql, \\d %s lists them.", relation, relation);
 }
 
+/* Columns a "does not exist" detail lists before it counts the rest. */
+#define DETAIL_COLUMNS 20
+
+/* An errdetail naming the relation's columns, the first DETAIL_COLUMNS of them. */
+static int
+ColumnsDetail(const char *relation, TupleDesc tupdesc)
+{
+	StringInfoData names;
+	int			shown = 0;
+	int			live = 0;
+
+	initStringInfo(&names);
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (att->attisdropped)
+			continue;
+		live++;
+		if (shown < DETAIL_COLUMNS)
+			appendStringInfo(&names, "%s%s", shown++ > 0 ? ", " : "",
+							 quote_identifier(NameStr(att->attname)));
+	}
+	if (live > shown)
+		appendStringInfo(&names, " and %d more", live - shown);
+	return errdetail("The columns of %s are %s.", relation, names.data);
+}
+
 /* Raise "column does not exist" for the target, hinting the closest name. */
 static void
 RejectMissingTarget(const char *target, const char *relation, TupleDesc tupdesc)
@@ -359,6 +387,7 @@ RejectMissingTarget(const char *target, const char *relation, TupleDesc tupdesc)
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
 			 errmsg("target column \"%s\" does not exist in %s", target, relation),
+			 ColumnsDetail(relation, tupdesc),
 			 ColumnHint(ClosestColumn(target, tupdesc, NULL), relation)));
 }
 
@@ -384,6 +413,7 @@ CheckExclude(List *exclude, const char *target, const char *relation, TupleDesc 
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("excluded column \"%s\" does not exist in %s", name, relation),
+					 ColumnsDetail(relation, tupdesc),
 					 ColumnHint(ClosestColumn(name, tupdesc, target), relation)));
 	}
 }

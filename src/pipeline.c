@@ -100,6 +100,26 @@ ValidateTarget(const TrainRequest *request, const LoadedTable *table, TaskKind t
 	}
 }
 
+/* Return the names of the algorithms that fit the task, comma-separated. */
+static char *
+FittingFamilyNames(TaskKind task)
+{
+	StringInfoData names;
+
+	initStringInfo(&names);
+	for (int i = 0; i < automl_n_families; i++)
+	{
+		const ModelFamily *family = automl_families[i];
+
+		if (family == &baseline_family ||
+			!(task == TASK_CLASSIFICATION ? family->supports_classification
+			  : family->supports_regression))
+			continue;
+		appendStringInfo(&names, "%s%s", names.len > 0 ? ", " : "", family->name);
+	}
+	return names.data;
+}
+
 /* The families to search: the requested ones, or all that fit the task. */
 static int
 ChooseFamilies(const TrainRequest *request, TaskKind task,
@@ -118,7 +138,9 @@ ChooseFamilies(const TrainRequest *request, TaskKind task,
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("algorithm \"%s\" does not support %s", name, TaskKindName(task)),
-					 errhint("Remove it from algorithms.")));
+					 errdetail("The algorithms for %s are %s.", TaskKindName(task),
+							   FittingFamilyNames(task)),
+					 errhint("Remove it from algorithms, or use one of those.")));
 	}
 	for (int i = 0; i < automl_n_families; i++)
 	{
@@ -433,12 +455,19 @@ StartConfigs(const TrainRequest *request, const char *meta_json, TaskKind task,
 			   sizeof(double) * ws->n * AUTOML_MAX_PARAMS);
 		options->n_start += ws->n;
 		*warm_start = ws;
-		ereport(NOTICE,
-				(errmsg("automl: warm start with %d %s from %s",
-						ws->n, ws->n == 1 ? "configuration" : "configurations",
-						ws->description),
-				 errdetail("%s: %s.", ws->metric == WARM_METRIC_PORTFOLIO
-						   ? "Configurations" : "Past tasks", ws->neighbours_json)));
+		if (ws->adaptive)
+			ereport(NOTICE,
+					(errmsg("automl: warm start with up to %d %s, chosen one at a time after the scores, the first over %s",
+							ws->n, ws->n == 1 ? "configuration" : "configurations",
+							ws->description),
+					 errdetail("Nearest past tasks: %s.", ws->neighbours_json)));
+		else
+			ereport(NOTICE,
+					(errmsg("automl: warm start with %d %s from %s",
+							ws->n, ws->n == 1 ? "configuration" : "configurations",
+							ws->description),
+					 errdetail("%s: %s.", ws->metric == WARM_METRIC_PORTFOLIO
+							   ? "Configurations" : "Past tasks", ws->neighbours_json)));
 	}
 	return champion_family != NULL;
 }
@@ -498,6 +527,8 @@ FinishRun(const TrainRequest *request, PrepPlan *plan, const LoadedTable *table,
 	MetricAppendAllJson(&metrics, plan->task, choice.predictions->y,
 						choice.predictions->pred, choice.predictions->n, plan->n_classes);
 
+	if (warm_start)
+		WarmStartReportSources(warm_start);
 	project_id = CatalogSaveProject(request->project, table->relation,
 									request->target, task_name, metric_name);
 	task_id = CatalogInsertTask(project_id, table->relation, request->target, task_name,
@@ -658,6 +689,9 @@ TrainRun(const TrainRequest *request, TrainOutcome *outcome)
 	options.ensemble = true;
 	options.seed = (uint64) request->seed;
 	options.fixed_config = request->fixed ? request->fixed_config : NULL;
+	if (request->fixed)
+		FamilyCheckTaskParams(FamilyByName(linitial(request->algorithms)),
+							  request->fixed_config, data.task);
 	meta_json = MetaFeaturesToJson(table, &data, (uint64) request->seed);
 	has_champion = StartConfigs(request, meta_json, data.task, &options, &warm_start);
 	result = SearchRun(&data, resampling, &options);

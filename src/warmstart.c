@@ -736,6 +736,37 @@ WarmStartCatalogJson(const WarmStart *ws)
 	return json.data;
 }
 
+void
+WarmStartReportSources(const WarmStart *ws)
+{
+	const WarmStartAdaptive *ad = ws->adaptive;
+	int		   *tried;
+	int			n_sources = 0;
+	StringInfoData list;
+
+	if (ad == NULL || ad->n_chosen == 0)
+		return;
+	tried = palloc0(sizeof(int) * Max(ad->n_tasks, 1));
+	for (int i = 0; i < ad->n_chosen; i++)
+		tried[ad->candidates[ad->chosen[i]].source]++;
+	initStringInfo(&list);
+	for (int j = 0; j < ad->n_tasks; j++)
+	{
+		if (tried[j] == 0)
+			continue;
+		appendStringInfo(&list, "%s%s (%d%s)", n_sources > 0 ? ", " : "", ad->relations[j],
+						 tried[j], j < ad->n_near ? ", nearest" : "");
+		n_sources++;
+	}
+	ereport(NOTICE,
+			(errmsg("automl: the warm start tried %d %s from %d past %s",
+					ad->n_chosen, ad->n_chosen == 1 ? "configuration" : "configurations",
+					n_sources, n_sources == 1 ? "task" : "tasks"),
+			 errdetail("Configurations per past task: %s.", list.data)));
+	pfree(tried);
+	pfree(list.data);
+}
+
 /* Return the metric automl.warm_start_metric sets, with auto resolved. */
 static WarmStartMetric
 ChosenMetric(const TaskEncoder *encoder)
@@ -799,8 +830,10 @@ NeighboursJson(const PastTask *past, const Neighbour *order, int k, const int *p
 		appendStringInfo(&json, "%s{\"task\": " INT64_FORMAT ", \"relation\": ",
 						 j ? ", " : "", past[order[j].index].id);
 		escape_json(&json, past[order[j].index].relation);
-		appendStringInfo(&json, ", \"distance\": %.4f, \"configurations\": %d}",
-						 order[j].distance, per_task[j]);
+		appendStringInfo(&json, ", \"distance\": %.4f", order[j].distance);
+		if (per_task)
+			appendStringInfo(&json, ", \"configurations\": %d", per_task[j]);
+		appendStringInfoChar(&json, '}');
 	}
 	appendStringInfoChar(&json, ']');
 	return json.data;
@@ -844,9 +877,10 @@ WarmStartFind(const char *meta_json, TaskKind task, const ModelFamily **families
 					   candidates, per_task);
 	FillList(ws, candidates, n);
 	ws->n_neighbours = k;
-	ws->neighbours_json = NeighboursJson(past, order, k, per_task);
 	if (automl_warm_start_adaptive && metric != WARM_METRIC_SIMPLE && n > 0)
 		ws->adaptive = AdaptiveBuild(past, order, n_past, k, families, n_families);
+	/* an adaptive start does not hand out the fixed list, so no counts */
+	ws->neighbours_json = NeighboursJson(past, order, k, ws->adaptive ? NULL : per_task);
 	ws->description = psprintf("the %d nearest past %s (%s%s)", k, k == 1 ? "task" : "tasks",
 							   MetricLabel(metric), ws->adaptive ? ", adaptive" : "");
 	return ws;

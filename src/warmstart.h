@@ -55,6 +55,13 @@ extern bool WarmStartNext(WarmStart *ws, const double *gains, int n_gains,
  */
 extern char *WarmStartCatalogJson(const WarmStart *ws);
 
+/*
+ * NOTICE the past tasks that an adaptive warm start's configurations came
+ * from, with how many each gave.  Does nothing for a fixed list, whose
+ * NOTICE at the start names them.
+ */
+extern void WarmStartReportSources(const WarmStart *ws);
+
 /* The automl.warm_start_metric value of a metric, such as "l1". */
 extern const char *WarmStartMetricName(WarmStartMetric metric);
 
