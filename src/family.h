@@ -177,6 +177,14 @@ extern void FamilyConfigFromJson(const ModelFamily *family, const char *json,
 extern void FamilyCheckTaskParams(const ModelFamily *family, const double *config,
 								  TaskKind task);
 
+/* Whether the family serves the task: classification or regression. */
+static inline bool
+FamilyServesTask(const ModelFamily *family, TaskKind task)
+{
+	return task == TASK_CLASSIFICATION ? family->supports_classification
+		: family->supports_regression;
+}
+
 /* The weight of a training row: its weight, or 1 without weights. */
 static inline double
 FamilyRowWeight(const TrainData *data, int row)

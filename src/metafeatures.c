@@ -435,9 +435,7 @@ Landmark(const char *name, const char *json, const Sample *s, const TrainData *d
 	TrainData	sample = *data;
 	double		config[AUTOML_MAX_PARAMS] = {0};
 
-	if (family == NULL || s->p == 0 ||
-		!(data->task == TASK_CLASSIFICATION ? family->supports_classification
-		  : family->supports_regression))
+	if (family == NULL || s->p == 0 || !FamilyServesTask(family, data->task))
 		return NAN;
 	FamilyConfigFromJson(family, json, config, true);
 	sample.x = s->x;

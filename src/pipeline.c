@@ -111,9 +111,7 @@ FittingFamilyNames(TaskKind task)
 	{
 		const ModelFamily *family = automl_families[i];
 
-		if (family == &baseline_family ||
-			!(task == TASK_CLASSIFICATION ? family->supports_classification
-			  : family->supports_regression))
+		if (family == &baseline_family || !FamilyServesTask(family, task))
 			continue;
 		appendStringInfo(&names, "%s%s", names.len > 0 ? ", " : "", family->name);
 	}
@@ -133,8 +131,7 @@ ChooseFamilies(const TrainRequest *request, TaskKind task,
 		const char *name = lfirst(lc);
 		const ModelFamily *family = FamilyByName(name);	/* known, checked earlier */
 
-		if (task == TASK_CLASSIFICATION ? !family->supports_classification
-			: !family->supports_regression)
+		if (!FamilyServesTask(family, task))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("algorithm \"%s\" does not support %s", name, TaskKindName(task)),
@@ -145,10 +142,8 @@ ChooseFamilies(const TrainRequest *request, TaskKind task,
 	for (int i = 0; i < automl_n_families; i++)
 	{
 		const ModelFamily *family = automl_families[i];
-		bool		fits = task == TASK_CLASSIFICATION
-			? family->supports_classification : family->supports_regression;
 
-		if (family == &baseline_family || !fits)
+		if (family == &baseline_family || !FamilyServesTask(family, task))
 			continue;
 		if (request->algorithms == NIL ||
 			ListContainsName(request->algorithms, family->name))
@@ -375,8 +370,7 @@ CheckStartFamilies(const TrainRequest *request, TaskKind task)
 	{
 		const ModelFamily *family = request->start_families[i];
 
-		if (task == TASK_CLASSIFICATION ? !family->supports_classification
-			: !family->supports_regression)
+		if (!FamilyServesTask(family, task))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("algorithm \"%s\" in start_configurations does not support %s",
